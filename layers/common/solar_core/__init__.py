@@ -1,0 +1,1 @@
+"""Shared domain, data access and clients for the solar order-to-installation backbone."""

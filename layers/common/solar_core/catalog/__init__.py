@@ -1,0 +1,1 @@
+"""Products, packages, compatibility and warranty rules, and the rules engine that checks them."""

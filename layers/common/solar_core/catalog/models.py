@@ -1,0 +1,161 @@
+"""Pydantic models of the catalog: what the API accepts and answers, and what the store keeps."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+
+def _id_as_string(value: object) -> object:
+    """contract.md: a JSON number given as an id is accepted and treated as its decimal string."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    return value
+
+
+Identifier = Annotated[str, BeforeValidator(_id_as_string), Field(min_length=1, max_length=128)]
+
+
+class Category(StrEnum):
+    INVERTER = "inverter"
+    BATTERY = "battery"
+    SOLAR_PANEL = "solar_panel"
+    CHARGE_CONTROLLER = "charge_controller"
+    MOUNTING = "mounting"
+    CABLE = "cable"
+    ACCESSORY = "accessory"
+    SERVICE = "service"
+    OTHER = "other"
+
+
+SOLAR_CATEGORIES = frozenset({Category.INVERTER, Category.BATTERY, Category.SOLAR_PANEL, Category.CHARGE_CONTROLLER})
+
+
+class RuleType(StrEnum):
+    COMPATIBLE = "COMPATIBLE"
+    INCOMPATIBLE = "INCOMPATIBLE"
+    REQUIRES = "REQUIRES"
+
+
+class ProductSpecs(BaseModel):
+    """Technical specs the size checks read; unknown keys are kept for display."""
+
+    model_config = ConfigDict(extra="allow")
+
+    rated_power_kw: float | None = Field(default=None, ge=0)
+    max_pv_input_kw: float | None = Field(default=None, ge=0)
+    max_battery_kwh: float | None = Field(default=None, ge=0)
+    nominal_voltage_v: float | None = Field(default=None, ge=0)
+    capacity_kwh: float | None = Field(default=None, ge=0)
+    power_w: float | None = Field(default=None, ge=0)
+    hybrid: bool | None = None
+
+
+class ProductIn(BaseModel):
+    """Body of `PUT /products/{id}`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sku: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+    category: Category
+    is_solar: bool | None = None
+    specs: ProductSpecs = Field(default_factory=ProductSpecs)
+    warranty_days: int | None = Field(default=None, ge=0, le=36500)
+
+
+class Product(ProductIn):
+    """A stored product."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: Identifier
+    created_at: str
+    updated_at: str
+
+    @property
+    def solar(self) -> bool:
+        """Solar unless `is_solar` says otherwise: inverters, batteries, panels and charge controllers are."""
+        if self.is_solar is not None:
+            return self.is_solar
+        return self.category in SOLAR_CATEGORIES
+
+
+class PackageItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    product_id: Identifier
+    quantity: int = Field(gt=0, le=10000)
+
+
+class PackageIn(BaseModel):
+    """Body of `PUT /packages/{id}`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    system_size_kw: float | None = Field(default=None, ge=0)
+    items: list[PackageItem] = Field(min_length=1, max_length=200)
+
+
+class Package(PackageIn):
+    model_config = ConfigDict(extra="ignore")
+
+    id: Identifier
+    created_at: str
+    updated_at: str
+
+
+class CompatibilityRuleIn(BaseModel):
+    """Body of `POST /products/compatibility/rules`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    product_a_id: Identifier
+    product_b_id: Identifier
+    rule_type: RuleType
+    reason: str = Field(default="", max_length=500)
+    is_active: bool = True
+
+
+class CompatibilityRule(CompatibilityRuleIn):
+    model_config = ConfigDict(extra="ignore")
+
+    rule_id: str
+    created_at: str
+
+
+class WarrantyRuleIn(BaseModel):
+    """Body of `POST /warranty-rules`: a rule for one product or for a whole category."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    product_id: Identifier | None = None
+    category: Category | None = None
+    duration_days: int = Field(gt=0, le=36500)
+    priority: int = Field(default=0, ge=0, le=1000)
+    is_active: bool = True
+
+
+class WarrantyRule(WarrantyRuleIn):
+    model_config = ConfigDict(extra="ignore")
+
+    rule_id: str
+    created_at: str
+
+
+class CheckProductsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    product_a_id: Identifier
+    product_b_id: Identifier
+
+
+class ValidatePackageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    package_id: Identifier

@@ -1,0 +1,33 @@
+"""Static settings, parsed once from the environment the template gives each function."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every environment variable a function may read; resource names come from template.yaml."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    aws_region: str = "us-east-1"
+    catalog_table: str = "Catalog"
+    orders_table: str = "Orders"
+    installations_table: str = "Installations"
+    integration_table: str = "Integration"
+    ssr_state_machine_arn: str = ""
+    customer_user_pool_id: str = ""
+    staff_topic_arn: str = ""
+    sync_queue_url: str = ""
+    sender_email: str = "noreply@example.com"
+    portal_url: str = "https://portal.example.com"
+    opensolar_secret_arn: str = ""
+    max_body_bytes: int = 65536
+
+
+@cache
+def get_settings() -> Settings:
+    """The settings of this container, read on first use."""
+    return Settings()
