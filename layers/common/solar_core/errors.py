@@ -54,3 +54,27 @@ class UpstreamRejected(DomainError):
     """A dependency refused the request for good (bad data, configuration): retrying will not help."""
 
     code = "upstream_rejected"
+
+
+class Unauthenticated(DomainError):
+    """No valid identity came with the request (HTTP 401)."""
+
+    code = "unauthenticated"
+
+
+class Forbidden(DomainError):
+    """The caller is known but lacks the role the action needs (HTTP 403)."""
+
+    code = "forbidden"
+
+
+class PayloadTooLarge(DomainError):
+    """The body exceeds the accepted size (HTTP 413)."""
+
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(DomainError):
+    """The body is not JSON (HTTP 415)."""
+
+    code = "unsupported_media_type"

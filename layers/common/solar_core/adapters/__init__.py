@@ -1,0 +1,1 @@
+"""Adapters shared by the functions: they translate between Lambda events and the domain."""

@@ -1,0 +1,131 @@
+"""The HTTP edge shared by every API function: routing, body checks, auth roles and the one error mapping."""
+
+from __future__ import annotations
+
+import json
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+
+from solar_core import errors
+from solar_core.settings import get_settings
+
+logger = Logger(child=True)
+
+STAFF_GROUP = "staff"
+
+_STATUS: dict[type[errors.DomainError], HTTPStatus] = {
+    errors.InvalidInput: HTTPStatus.BAD_REQUEST,
+    errors.Unauthenticated: HTTPStatus.UNAUTHORIZED,
+    errors.Forbidden: HTTPStatus.FORBIDDEN,
+    errors.NotFound: HTTPStatus.NOT_FOUND,
+    errors.Conflict: HTTPStatus.CONFLICT,
+    errors.PayloadTooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    errors.UnsupportedMediaType: HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+    errors.Unprocessable: HTTPStatus.UNPROCESSABLE_ENTITY,
+    errors.UpstreamUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
+    errors.UpstreamRejected: HTTPStatus.BAD_GATEWAY,
+}
+
+
+def error_response(status: HTTPStatus, code: str, message: str, details: list[Any] | None = None) -> Response[str]:
+    """The contract's error body: `{"error", "message", "details"?}`."""
+    body: dict[str, Any] = {"error": code, "message": message}
+    if details:
+        body["details"] = details
+    return Response(status_code=int(status), content_type="application/json", body=json.dumps(body, default=str))
+
+
+def _validation_details(raw: list[Any]) -> list[dict[str, Any]]:
+    """Pydantic/Powertools errors reduced to `{field, problem}` a client can act on (no echo of the input)."""
+    details = []
+    for item in raw:
+        location = [str(part) for part in item.get("loc", ()) if part not in ("body",)]
+        details.append({"field": ".".join(location) or "body", "problem": item.get("msg", "invalid")})
+    return details
+
+
+class SlashTolerantHttpResolver(APIGatewayHttpResolver):
+    """contract.md: every path answers with and without its trailing slash."""
+
+    def route(self, rule: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        return super().route(rule.rstrip("/") or "/", *args, **kwargs)
+
+    @staticmethod
+    def _compile_regex(rule: str, base_regex: str = "^{}/*$") -> Any:  # type: ignore[override]
+        return APIGatewayHttpResolver._compile_regex(rule, base_regex)
+
+
+def _check_body(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    """Refuse bodies that are too large, not JSON or not parseable before any route sees them."""
+    event = app.current_event
+    body = event.body
+    if body:
+        limit = get_settings().max_body_bytes
+        size = len(event.decoded_body.encode() if event.is_base64_encoded else body.encode())
+        if size > limit:
+            raise errors.PayloadTooLarge(f"The body is {size} bytes; the limit is {limit} bytes.")
+        content_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
+        if content_type and content_type != "application/json" and not content_type.endswith("+json"):
+            raise errors.UnsupportedMediaType(f"Send the body as application/json, not {content_type}.")
+        try:
+            json.loads(event.decoded_body)
+        except ValueError as exc:
+            raise errors.InvalidInput(f"The body is not valid JSON: {exc}.") from exc
+    return next_middleware(app)
+
+
+def build_resolver() -> SlashTolerantHttpResolver:
+    """A resolver with validation on and every error mapped to the contract's JSON answer."""
+    app = SlashTolerantHttpResolver(enable_validation=True)
+    app.use(middlewares=[_check_body])
+
+    @app.exception_handler(errors.DomainError)
+    def _domain_error(exc: errors.DomainError) -> Response[str]:
+        status = next((s for kind, s in _STATUS.items() if isinstance(exc, kind)), HTTPStatus.BAD_REQUEST)
+        logger.info("request refused", extra={"error": exc.code, "status": int(status)})
+        return error_response(status, exc.code, exc.message, exc.details)
+
+    @app.exception_handler(RequestValidationError)
+    def _request_invalid(exc: RequestValidationError) -> Response[str]:
+        details = _validation_details(list(exc.errors()))
+        logger.info("request invalid", extra={"fields": [d["field"] for d in details]})
+        return error_response(HTTPStatus.BAD_REQUEST, "invalid_input", "The request is invalid.", details)
+
+    @app.exception_handler(ValidationError)
+    def _model_invalid(exc: ValidationError) -> Response[str]:
+        details = _validation_details([dict(e) for e in exc.errors()])
+        return error_response(HTTPStatus.BAD_REQUEST, "invalid_input", "The request is invalid.", details)
+
+    @app.not_found
+    def _no_route(exc: NotFoundError) -> Response[str]:
+        return error_response(HTTPStatus.NOT_FOUND, "not_found", "No such route.")
+
+    return app
+
+
+def caller_groups(app: APIGatewayHttpResolver) -> set[str]:
+    """Cognito groups from the JWT authorizer's claims (API Gateway flattens the list to "[a b]")."""
+    authorizer = app.current_event.request_context.authorizer
+    claims: dict[str, Any] = (authorizer.jwt_claim if authorizer else None) or {}
+    raw = claims.get("cognito:groups", [])
+    if isinstance(raw, str):
+        raw = raw.strip("[]").replace(",", " ").split()
+    return {str(group) for group in raw}
+
+
+def require_staff(app: APIGatewayHttpResolver) -> None:
+    """Admin routes need the `staff` group; the authorizer has already proven who the caller is."""
+    authorizer = app.current_event.request_context.authorizer
+    if not authorizer or not authorizer.jwt_claim:
+        raise errors.Unauthenticated("Sign in: this route needs a bearer token.")
+    if STAFF_GROUP not in caller_groups(app):
+        raise errors.Forbidden("This action needs the staff role.")
+
+
