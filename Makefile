@@ -32,7 +32,7 @@ demo: setup                          ## start a fresh local stack, run the scrip
 up: setup                            ## run the local stack in the foreground (Ctrl-C stops it)
 	$(PY) -m local up
 
-test: setup validate lint            ## everything: validate, lint, unit, integration, contract, e2e
+test: setup validate build lint      ## everything: validate, build, lint, unit, integration, contract, e2e
 	$(PY) -m pytest -n 2 --dist loadgroup
 
 test-fast: setup                     ## unit tests only

@@ -10,7 +10,12 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import OpenAPIRequestValidationMiddleware
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
+from aws_lambda_powertools.event_handler.types import EventHandlerInstance
 from pydantic import ValidationError
 
 from solar_core import errors
@@ -54,59 +59,94 @@ def _validation_details(raw: list[Any]) -> list[dict[str, Any]]:
 class SlashTolerantHttpResolver(APIGatewayHttpResolver):
     """contract.md: every path answers with and without its trailing slash."""
 
-    def route(self, rule: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def route(self, rule: str, *args: Any, **kwargs: Any) -> Any:
         return super().route(rule.rstrip("/") or "/", *args, **kwargs)
 
     @staticmethod
-    def _compile_regex(rule: str, base_regex: str = "^{}/*$") -> Any:  # type: ignore[override]
+    def _compile_regex(rule: str, base_regex: str = "^{}/*$") -> Any:
         return APIGatewayHttpResolver._compile_regex(rule, base_regex)
 
 
-def _check_body(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
-    """Refuse bodies that are too large, not JSON or not parseable before any route sees them."""
+STAFF_ONLY: dict[str, Any] = {"x-required-group": STAFF_GROUP}
+"""Pass as `openapi_extensions=STAFF_ONLY` on an admin route: the edge refuses non-staff callers with 403."""
+
+
+def _check_body(app: APIGatewayHttpResolver) -> None:
+    """Refuse bodies that are too large, not JSON or not parseable, before any field is looked at."""
     event = app.current_event
-    body = event.body
-    if body:
-        limit = get_settings().max_body_bytes
-        size = len(event.decoded_body.encode() if event.is_base64_encoded else body.encode())
-        if size > limit:
-            raise errors.PayloadTooLarge(f"The body is {size} bytes; the limit is {limit} bytes.")
-        content_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
-        if content_type and content_type != "application/json" and not content_type.endswith("+json"):
-            raise errors.UnsupportedMediaType(f"Send the body as application/json, not {content_type}.")
-        try:
-            json.loads(event.decoded_body)
-        except ValueError as exc:
-            raise errors.InvalidInput(f"The body is not valid JSON: {exc}.") from exc
-    return next_middleware(app)
+    body = event.decoded_body or ""
+    if not body:
+        return
+    limit = get_settings().max_body_bytes
+    size = len(body.encode())
+    if size > limit:
+        raise errors.PayloadTooLarge(f"The body is {size} bytes; the limit is {limit} bytes.")
+    content_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type and content_type != "application/json" and not content_type.endswith("+json"):
+        raise errors.UnsupportedMediaType(f"Send the body as application/json, not {content_type}.")
+    try:
+        json.loads(body)
+    except ValueError as exc:
+        raise errors.InvalidInput(f"The body is not valid JSON: {exc}.") from exc
+
+
+def _check_role(app: APIGatewayHttpResolver) -> None:
+    route = app.context.get("_route")
+    required = (getattr(route, "openapi_extensions", None) or {}).get("x-required-group")
+    if required:
+        require_staff(app)
+
+
+class _EdgeChecksFirst(OpenAPIRequestValidationMiddleware):
+    """Runs the role and body checks, then Powertools' request validation.
+
+    Powertools always puts its validation middleware first, so a user middleware would see a non-staff caller's
+    invalid body (400 before 403) or a huge body's field errors (400 before 413); extending it keeps the order right.
+    """
+
+    def handler(self, app: EventHandlerInstance, next_middleware: NextMiddleware) -> Response[Any]:
+        assert isinstance(app, APIGatewayHttpResolver)
+        _check_role(app)
+        _check_body(app)
+        return super().handler(app, next_middleware)
+
+
+def _domain_error(exc: errors.DomainError) -> Response[str]:
+    status = next((s for kind, s in _STATUS.items() if isinstance(exc, kind)), HTTPStatus.BAD_REQUEST)
+    logger.info("request refused", extra={"error": exc.code, "status": int(status)})
+    return error_response(status, exc.code, exc.message, exc.details)
+
+
+def _request_invalid(exc: RequestValidationError) -> Response[str]:
+    details = _validation_details(list(exc.errors()))
+    logger.info("request invalid", extra={"fields": [d["field"] for d in details]})
+    return error_response(HTTPStatus.BAD_REQUEST, "invalid_input", "The request is invalid.", details)
+
+
+def _not_json(exc: RequestUnsupportedContentType) -> Response[str]:
+    return error_response(
+        HTTPStatus.UNSUPPORTED_MEDIA_TYPE, errors.UnsupportedMediaType.code, "Send the body as application/json."
+    )
+
+
+def _model_invalid(exc: ValidationError) -> Response[str]:
+    details = _validation_details([dict(e) for e in exc.errors()])
+    return error_response(HTTPStatus.BAD_REQUEST, "invalid_input", "The request is invalid.", details)
+
+
+def _no_route(exc: NotFoundError) -> Response[str]:
+    return error_response(HTTPStatus.NOT_FOUND, "not_found", "No such route.")
 
 
 def build_resolver() -> SlashTolerantHttpResolver:
     """A resolver with validation on and every error mapped to the contract's JSON answer."""
     app = SlashTolerantHttpResolver(enable_validation=True)
-    app.use(middlewares=[_check_body])
-
-    @app.exception_handler(errors.DomainError)
-    def _domain_error(exc: errors.DomainError) -> Response[str]:
-        status = next((s for kind, s in _STATUS.items() if isinstance(exc, kind)), HTTPStatus.BAD_REQUEST)
-        logger.info("request refused", extra={"error": exc.code, "status": int(status)})
-        return error_response(status, exc.code, exc.message, exc.details)
-
-    @app.exception_handler(RequestValidationError)
-    def _request_invalid(exc: RequestValidationError) -> Response[str]:
-        details = _validation_details(list(exc.errors()))
-        logger.info("request invalid", extra={"fields": [d["field"] for d in details]})
-        return error_response(HTTPStatus.BAD_REQUEST, "invalid_input", "The request is invalid.", details)
-
-    @app.exception_handler(ValidationError)
-    def _model_invalid(exc: ValidationError) -> Response[str]:
-        details = _validation_details([dict(e) for e in exc.errors()])
-        return error_response(HTTPStatus.BAD_REQUEST, "invalid_input", "The request is invalid.", details)
-
-    @app.not_found
-    def _no_route(exc: NotFoundError) -> Response[str]:
-        return error_response(HTTPStatus.NOT_FOUND, "not_found", "No such route.")
-
+    app._request_validation_middleware = _EdgeChecksFirst()  # type: ignore[no-untyped-call]
+    app.exception_handler(errors.DomainError)(_domain_error)
+    app.exception_handler(RequestValidationError)(_request_invalid)
+    app.exception_handler(RequestUnsupportedContentType)(_not_json)
+    app.exception_handler(ValidationError)(_model_invalid)
+    app.not_found(_no_route)
     return app
 
 
@@ -127,5 +167,3 @@ def require_staff(app: APIGatewayHttpResolver) -> None:
         raise errors.Unauthenticated("Sign in: this route needs a bearer token.")
     if STAFF_GROUP not in caller_groups(app):
         raise errors.Forbidden("This action needs the staff role.")
-
-

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 
 def _id_as_string(value: object) -> object:
@@ -18,6 +19,23 @@ def _id_as_string(value: object) -> object:
 
 
 Identifier = Annotated[str, BeforeValidator(_id_as_string), Field(min_length=1, max_length=128)]
+
+
+def utc_iso(moment: datetime) -> str:
+    """An ISO 8601 UTC timestamp ending in Z, as the contract writes them."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _as_utc_iso(value: str) -> str:
+    """Any ISO 8601 timestamp (offset or Z; none means UTC) in the contract's UTC form."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError("must be an ISO 8601 timestamp such as 2026-11-25T10:00:00Z") from exc
+    return utc_iso(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+
+
+UtcTimestamp = Annotated[str, AfterValidator(_as_utc_iso)]
 
 
 class Category(StrEnum):
@@ -84,6 +102,11 @@ class Product(ProductIn):
             return self.is_solar
         return self.category in SOLAR_CATEGORIES
 
+    @property
+    def label(self) -> str:
+        """How a salesperson recognises the product in a message: its name and SKU."""
+        return f"{self.name} ({self.sku})"
+
 
 class PackageItem(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -129,6 +152,12 @@ class CompatibilityRule(CompatibilityRuleIn):
     created_at: str
 
 
+class CompatibilityRuleList(BaseModel):
+    """Answer of `GET /products/compatibility/rules`."""
+
+    items: list[CompatibilityRule]
+
+
 class WarrantyRuleIn(BaseModel):
     """Body of `POST /warranty-rules`: a rule for one product or for a whole category."""
 
@@ -140,12 +169,25 @@ class WarrantyRuleIn(BaseModel):
     priority: int = Field(default=0, ge=0, le=1000)
     is_active: bool = True
 
+    @model_validator(mode="after")
+    def _names_what_it_covers(self) -> Self:
+        """A rule with neither a product nor a category would never match anything."""
+        if self.product_id is None and self.category is None:
+            raise ValueError("give product_id or category: the rule must say what it covers")
+        return self
+
 
 class WarrantyRule(WarrantyRuleIn):
     model_config = ConfigDict(extra="ignore")
 
     rule_id: str
     created_at: str
+
+
+class WarrantyRuleList(BaseModel):
+    """Answer of `GET /warranty-rules`."""
+
+    items: list[WarrantyRule]
 
 
 class CheckProductsIn(BaseModel):
@@ -159,3 +201,70 @@ class ValidatePackageIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     package_id: Identifier
+
+
+class PairCheck(BaseModel):
+    """The rules engine's verdict on one pair of products."""
+
+    product_a_id: str
+    product_b_id: str
+    compatible: bool
+    reason: str
+    has_rule: bool
+    warning: bool
+    rule_type: RuleType | None = None
+
+
+class CompatibilityReport(BaseModel):
+    """Pairwise rules and required companions over every distinct product of a package or order."""
+
+    valid: bool
+    errors: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    compatibility_checks: list[PairCheck] = Field(default_factory=list)
+
+
+class SizeReport(BaseModel):
+    """Findings of the system-size checks (inverter power, PV array, battery capacity and voltage)."""
+
+    valid: bool
+    errors: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+
+
+class PackageReport(BaseModel):
+    """Both checks of a set of lines; valid overall only when both are."""
+
+    compatibility: CompatibilityReport
+    system_size: SizeReport
+    overall_valid: bool
+
+
+class ProductSummary(BaseModel):
+    id: str
+    name: str
+    sku: str
+
+
+class ProductPairCheck(BaseModel):
+    """Answer of `POST /products/compatibility/check-products/`."""
+
+    product_a: ProductSummary
+    product_b: ProductSummary
+    compatible: bool
+    reason: str
+    has_rule: bool
+    warning: bool
+    rule_type: RuleType | None = None
+
+
+class PackageSummary(BaseModel):
+    id: str
+    name: str
+    system_size: float | None
+
+
+class PackageValidation(PackageReport):
+    """Answer of `POST /products/compatibility/validate-package/`."""
+
+    package: PackageSummary

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from solar_core.catalog.models import Identifier
+from solar_core.catalog.models import Identifier, UtcTimestamp
 
 
 class Stage(StrEnum):
@@ -68,12 +68,15 @@ class OrderLine(BaseModel):
     def _money_is_a_decimal_string(cls, value: object) -> object:
         """Money is a decimal string; a float would lose cents, so it is refused."""
         if isinstance(value, float):
-            raise ValueError("money must be a decimal string such as \"1200.00\"")
+            raise ValueError('money must be a decimal string such as "1200.00"')
         return value
 
 
 class OrderIn(BaseModel):
-    """Body of `PUT /orders/{id}`; `order_id` may be omitted (the path gives it) but must match when present."""
+    """Body of `PUT /orders/{id}`; `order_id` may be omitted (the path gives it) but must match when present.
+
+    `updated_at` (any ISO 8601 form, stored as UTC with Z) orders the CRM's writes: an older one is refused.
+    """
 
     model_config = ConfigDict(extra="ignore")
 
@@ -86,14 +89,15 @@ class OrderIn(BaseModel):
     notes: str = Field(default="", max_length=20000)
     customer: Customer
     items: list[OrderLine] = Field(default_factory=list, max_length=500)
-    updated_at: str | None = None
+    updated_at: UtcTimestamp | None = None
 
 
 class Order(OrderIn):
     """A stored order."""
 
     order_id: Identifier
-    updated_at: str
+    updated_at: UtcTimestamp
+    created_at: str | None = None
 
     @property
     def is_won_and_paid(self) -> bool:

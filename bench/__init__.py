@@ -1,0 +1,1 @@
+"""`make bench`: cost and speed numbers written to bench/results.json (never asserted in tests)."""

@@ -1,0 +1,40 @@
+"""The committed openapi.json is what the API functions' resolvers generate today."""
+
+from __future__ import annotations
+
+import json
+
+from local.openapi import render
+from local.template import ROOT
+
+
+def test_the_committed_openapi_document_is_current() -> None:
+    # given the committed document
+    committed = (ROOT / "openapi.json").read_text()
+    # when the resolvers generate it again
+    generated = render()
+    # then nothing changed
+    assert generated == committed, "openapi.json is stale: run `make openapi` and commit the result."
+
+
+def test_the_document_covers_every_catalog_route_and_documents_the_error_body() -> None:
+    document = json.loads(render())
+
+    operations = {(method.upper(), path) for path, item in document["paths"].items() for method in item}
+    assert {
+        ("PUT", "/products/{id}"),
+        ("GET", "/products/{id}"),
+        ("PUT", "/packages/{id}"),
+        ("GET", "/packages/{id}"),
+        ("POST", "/products/compatibility/rules"),
+        ("GET", "/products/compatibility/rules"),
+        ("DELETE", "/products/compatibility/rules/{rule_id}"),
+        ("POST", "/warranty-rules"),
+        ("GET", "/warranty-rules"),
+        ("POST", "/products/compatibility/check-products"),
+        ("POST", "/products/compatibility/validate-package"),
+        ("PUT", "/orders/{id}"),
+        ("GET", "/orders/{id}"),
+    } <= operations
+    assert document["components"]["schemas"]["Error"]["required"] == ["error", "message"]
+    assert "HTTPValidationError" not in json.dumps(document)
