@@ -1,0 +1,20 @@
+"""MarkFailed: automation state `failed` with the error and its cause, so no execution ends unaccounted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+from solar_core.installations import steps
+from solar_core.installations.models import FailureInput
+
+metrics = Metrics()
+
+
+def run(task: dict[str, Any]) -> dict[str, Any]:
+    result = steps.mark_failed(FailureInput.model_validate(task))
+    if result.first_time:
+        metrics.add_metric(name="AutomationFailed", unit=MetricUnit.Count, value=1)
+    return result.output

@@ -1,0 +1,12 @@
+"""QueueOpenSolarSync: ask the OpenSolar sync to create the project, when auto-sync is on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from solar_core.installations import steps
+from solar_core.installations.models import SsrStepInput
+
+
+def run(task: dict[str, Any]) -> dict[str, Any]:
+    return steps.queue_sync(SsrStepInput.model_validate(task)).output

@@ -1,0 +1,20 @@
+"""RecordSkipped: automation state `skipped` with the reason (no solar lines, or no longer paid)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+from solar_core.installations import steps
+from solar_core.installations.models import SkipInput
+
+metrics = Metrics()
+
+
+def run(task: dict[str, Any]) -> dict[str, Any]:
+    result = steps.record_skipped(SkipInput.model_validate(task))
+    if result.first_time:
+        metrics.add_metric(name="OrderSkipped", unit=MetricUnit.Count, value=1)
+    return result.output

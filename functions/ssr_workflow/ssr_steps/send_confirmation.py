@@ -1,0 +1,12 @@
+"""SendConfirmation: the order confirmation email, sent at most once per order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from solar_core.installations import steps
+from solar_core.installations.models import SsrStepInput
+
+
+def run(task: dict[str, Any]) -> dict[str, Any]:
+    return steps.send_confirmation(SsrStepInput.model_validate(task)).output

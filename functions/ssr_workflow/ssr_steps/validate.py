@@ -1,0 +1,12 @@
+"""ValidateCompatibility: the catalog's compatibility and system-size checks over the order's solar lines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from solar_core.installations import steps
+from solar_core.installations.models import StepInput
+
+
+def run(task: dict[str, Any]) -> dict[str, Any]:
+    return steps.validate(StepInput.model_validate(task)).model_dump(mode="json")

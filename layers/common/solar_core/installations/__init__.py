@@ -1,0 +1,1 @@
+"""Installations: the SSR, installation request, warranties, audit and automation state, and the workflow's domain."""

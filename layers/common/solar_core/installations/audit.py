@@ -1,0 +1,40 @@
+"""Audit entries of an order's automation: one per action, the first write wins so re-runs add nothing."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger
+from pynamodb.exceptions import PutError
+
+from solar_core import errors
+from solar_core.installations.clock import iso, now
+from solar_core.installations.tables import AuditItem, order_pk
+from solar_core.installations.upstream import storage_error
+
+logger = Logger(child=True)
+
+
+def audit_item(order_id: str, action: str, detail: str, ssr_id: str | None = None, at: str | None = None) -> AuditItem:
+    """The item for one audit entry; `action` is unique per order (`ssr_created`, `confirmation_sent`, …)."""
+    return AuditItem(
+        pk=order_pk(order_id),
+        sk=f"AUDIT#{action}",
+        order_id=order_id,
+        at=at or iso(now()),
+        action=action,
+        detail=detail[:1000],
+        ssr_id=ssr_id,
+    )
+
+
+def record(order_id: str, action: str, detail: str, ssr_id: str | None = None) -> bool:
+    """Adds the entry unless this action was already audited for the order; True when it was added."""
+    item = audit_item(order_id, action, detail, ssr_id)
+    try:
+        item.save(condition=AuditItem.pk.does_not_exist())
+    except PutError as exc:
+        error = storage_error(exc)
+        if isinstance(error, errors.Conflict):
+            logger.debug("audit entry already recorded", extra={"action": action})
+            return False
+        raise error from exc
+    return True

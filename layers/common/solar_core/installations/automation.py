@@ -1,0 +1,81 @@
+"""The automation state of an order (running → created | skipped | flagged | failed), never moved backwards."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger
+from pynamodb.exceptions import DoesNotExist, GetError, PutError
+from pynamodb.expressions.condition import Condition
+
+from solar_core import errors
+from solar_core.installations.clock import iso, now
+from solar_core.installations.models import Automation, AutomationState
+from solar_core.installations.tables import AUTOMATION_SK, AutomationItem, order_pk
+from solar_core.installations.upstream import storage_error
+
+logger = Logger(child=True)
+
+# A final state may replace `running`, and `failed` (a redriven execution can still succeed); `created` is for good.
+_REPLACEABLE = (AutomationState.RUNNING.value, AutomationState.FAILED.value)
+
+
+def get_automation(order_id: str) -> AutomationItem | None:
+    try:
+        return AutomationItem.get(order_pk(order_id), AUTOMATION_SK)
+    except DoesNotExist:
+        return None
+    except GetError as exc:
+        raise storage_error(exc) from exc
+
+
+def _save(item: AutomationItem, condition: Condition) -> bool:
+    try:
+        item.save(condition=condition)
+    except PutError as exc:
+        error = storage_error(exc)
+        if isinstance(error, errors.Conflict):
+            return False
+        raise error from exc
+    return True
+
+
+def mark_running(order_id: str, execution_name: str) -> bool:
+    """Records that the workflow runs for the order, unless a state is already known; True when recorded."""
+    item = AutomationItem(
+        pk=order_pk(order_id),
+        sk=AUTOMATION_SK,
+        order_id=order_id,
+        state=AutomationState.RUNNING.value,
+        execution_name=execution_name,
+        updated_at=iso(now()),
+    )
+    condition = AutomationItem.pk.does_not_exist() | (AutomationItem.state == AutomationState.RUNNING.value)
+    recorded = _save(item, condition)
+    if not recorded:
+        logger.info("automation state already final; left as is")
+    return recorded
+
+
+def mark_final(order_id: str, state: AutomationState, reason: str | None = None, ssr_id: str | None = None) -> bool:
+    """Records a final state; refused (False) when the order already reached a state that must not regress."""
+    item = AutomationItem(
+        pk=order_pk(order_id),
+        sk=AUTOMATION_SK,
+        order_id=order_id,
+        state=state.value,
+        reason=reason[:1000] if reason else None,
+        ssr_id=ssr_id,
+        updated_at=iso(now()),
+    )
+    condition = (
+        AutomationItem.pk.does_not_exist()
+        | AutomationItem.state.is_in(*_REPLACEABLE)
+        | (AutomationItem.state == state.value)
+    )
+    recorded = _save(item, condition)
+    if not recorded:
+        logger.info("automation state not changed: a final state is already recorded", extra={"refused": state.value})
+    return recorded
+
+
+def as_automation(item: AutomationItem) -> Automation:
+    return Automation(state=AutomationState(item.state), reason=item.reason)

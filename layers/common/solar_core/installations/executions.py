@@ -1,0 +1,46 @@
+"""Starting the SSR workflow for an order: one execution per order, named after it, so replays are no-ops."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from botocore.exceptions import BotoCoreError, ClientError
+
+from solar_core.aws_clients import client
+from solar_core.installations.ids import execution_name
+from solar_core.installations.upstream import error_code, upstream_error
+from solar_core.settings import get_settings
+
+logger = Logger(child=True)
+
+
+class StartResult(StrEnum):
+    STARTED = "started"
+    ALREADY_STARTED = "already_started"
+
+
+def start_ssr_workflow(order_id: str, stepfunctions: Any | None = None) -> StartResult:
+    """StartExecution named after the order with input `{"order_id"}`; an existing execution counts as success.
+
+    Throttling or an unavailable service raises UpstreamUnavailable (the stream record is retried).
+    """
+    sfn = stepfunctions or client("stepfunctions")
+    name = execution_name(order_id)
+    try:
+        sfn.start_execution(
+            stateMachineArn=get_settings().ssr_state_machine_arn,
+            name=name,
+            input=json.dumps({"order_id": order_id}),
+        )
+    except ClientError as exc:
+        if error_code(exc) == "ExecutionAlreadyExists":
+            logger.info("workflow already started for this order", extra={"execution_name": name})
+            return StartResult.ALREADY_STARTED
+        raise upstream_error(exc, "Step Functions") from exc
+    except BotoCoreError as exc:
+        raise upstream_error(exc, "Step Functions") from exc
+    logger.info("workflow started", extra={"execution_name": name})
+    return StartResult.STARTED

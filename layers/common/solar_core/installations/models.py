@@ -1,0 +1,157 @@
+"""Pydantic models of the installation records, the automation state and the read API's answer."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SerializationInfo, SerializerFunctionWrapHandler, model_serializer
+
+from solar_core.orders.models import Address
+
+
+class AutomationState(StrEnum):
+    """Where the paid-order automation of one order stands; every state but `running` is final."""
+
+    RUNNING = "running"
+    CREATED = "created"
+    SKIPPED = "skipped"
+    FLAGGED = "flagged"
+    FAILED = "failed"
+
+
+class SystemType(StrEnum):
+    SOLAR = "solar"
+    HYBRID = "hybrid"
+
+
+class SsrStatus(StrEnum):
+    PENDING = "PENDING"
+
+
+class InstallationStatus(StrEnum):
+    PENDING = "pending"
+
+
+class _OmitNone(BaseModel):
+    """Optional fields the contract marks with `?` are left out rather than sent as null."""
+
+    @model_serializer(mode="wrap")
+    def _omit_none(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> dict[str, Any]:
+        dumped: dict[str, Any] = handler(self)
+        return {key: value for key, value in dumped.items() if value is not None}
+
+
+class EquipmentLine(BaseModel):
+    """One solar line of the order as the SSR remembers it (for the confirmation and staff)."""
+
+    product_id: str
+    name: str
+    category: str
+    quantity: int
+
+
+class ServiceSystemRecord(BaseModel):
+    """The SSR: one per paid solar order."""
+
+    ssr_id: str
+    order_id: str
+    status: SsrStatus
+    system_size_kw: float | None
+    system_type: SystemType
+    created_at: str
+    installation_request_id: str
+    equipment: list[EquipmentLine] = Field(default_factory=list)
+
+
+class InstallationRequest(BaseModel):
+    id: str
+    status: InstallationStatus
+    installation_type: SystemType
+    customer_name: str
+    phone: str
+    address: Address
+
+
+class Warranty(_OmitNone):
+    warranty_id: str
+    product_id: str
+    product_name: str
+    serial_number: str | None = None
+    quantity: int
+    start_date: str
+    end_date: str
+    duration_days: int
+    rule_source: str | None = None
+
+
+class AuditEntry(BaseModel):
+    at: str
+    action: str
+    detail: str
+
+
+class Automation(_OmitNone):
+    state: AutomationState
+    reason: str | None = None
+
+
+class ServiceRequestView(BaseModel):
+    """The answer of `GET /orders/{id}/service-request` and `GET /service-requests/{ssr_id}` (contract.md)."""
+
+    ssr: ServiceSystemRecord | None
+    installation_request: InstallationRequest | None
+    warranties: list[Warranty]
+    audit: list[AuditEntry]
+    automation: Automation
+
+
+# ---------------------------------------------------------------- what the workflow's steps take and give back
+
+
+class StepInput(BaseModel):
+    """Fields every step receives; extra keys (the step name, execution details) are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    order_id: str = Field(min_length=1, max_length=128)
+
+
+class SsrStepInput(StepInput):
+    ssr_id: str = Field(min_length=1, max_length=64)
+
+
+class FlagInput(StepInput):
+    reasons: list[str] = Field(default_factory=list)
+
+
+class SkipInput(StepInput):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class FailureInput(StepInput):
+    error: str = Field(default="States.Unknown", max_length=256)
+    cause: str = Field(default="", max_length=32768)
+
+
+class OrderSummary(BaseModel):
+    """LoadOrder's result: whether the order goes on to validation, and why not when it does not."""
+
+    order_number: str
+    proceed: bool
+    skip_reason: str | None
+    solar_lines: int
+    other_lines: int
+
+
+class ValidationOutcome(BaseModel):
+    valid: bool
+    errors: list[str]
+    warnings: list[str]
+
+
+class CreatedRecords(BaseModel):
+    ssr_id: str
+    installation_request_id: str
+    system_type: SystemType
+    reused: bool

@@ -1,0 +1,48 @@
+"""Staff notices on the SNS topic, with the order's branch as a message attribute; each at most once per order."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from botocore.exceptions import BotoCoreError, ClientError
+
+from solar_core.aws_clients import client
+from solar_core.installations import markers
+from solar_core.installations.messages import StaffNotice
+from solar_core.installations.upstream import upstream_error
+from solar_core.settings import get_settings
+
+logger = Logger(child=True)
+
+# SNS refuses an empty attribute value; orders without a branch still reach the staff who filter on it.
+UNASSIGNED_BRANCH = "unassigned"
+
+
+class NoticeKind(StrEnum):
+    SSR_CREATED = "staff-notice"
+    ORDER_FLAGGED = "flag-notice"
+    ORDER_REFUNDED = "refund-notice"
+
+
+def _publish(notice: StaffNotice, branch_id: str, sns: Any) -> str:
+    try:
+        response = sns.publish(
+            TopicArn=get_settings().staff_topic_arn,
+            Subject=notice.subject,
+            Message=notice.message,
+            MessageAttributes={"branch": {"DataType": "String", "StringValue": branch_id or UNASSIGNED_BRANCH}},
+        )
+    except (ClientError, BotoCoreError) as exc:
+        raise upstream_error(exc, "SNS") from exc
+    return str(response.get("MessageId", ""))
+
+
+def notify_staff(order_id: str, kind: NoticeKind, notice: StaffNotice, branch_id: str, sns: Any | None = None) -> bool:
+    """Publishes the notice unless this kind was already published for the order; True when published now."""
+    publisher = sns or client("sns")
+    published = markers.run_once(order_id, kind.value, lambda: _publish(notice, branch_id, publisher))
+    if published:
+        logger.info("staff notified", extra={"notice": kind.value, "branch": branch_id or UNASSIGNED_BRANCH})
+    return published
