@@ -1,0 +1,104 @@
+"""Command line of the local stack: `up`, `invoke`, `demo` (see `python -m local --help`)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+from local.state_file import DEFAULT_STATE_FILE
+from local.template import TEMPLATE_PATH
+
+
+def _parameter(text: str) -> tuple[str, str]:
+    name, separator, value = text.partition("=")
+    if not separator:
+        raise argparse.ArgumentTypeError(f"expected Name=Value, got {text!r}")
+    return name, value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    up = commands.add_parser("up", help="run the whole stack in the foreground (Ctrl-C stops it)")
+    up.add_argument("--api-port", type=int, default=3000, help="HTTP API port (0 = a free port)")
+    up.add_argument("--moto-port", type=int, default=0, help="moto server port (0 = a free port)")
+    up.add_argument("--opensolar-url", help="use this OpenSolar instead of starting the fake")
+    up.add_argument("--state-file", type=Path, default=DEFAULT_STATE_FILE, help="where to write stack.json")
+    up.add_argument("--run-schedules", action="store_true", help="run rate() schedules on their period")
+    up.add_argument("--poll-interval", type=float, default=0.2, help="seconds between empty polls")
+    up.add_argument("--parameter", type=_parameter, action="append", default=[], metavar="NAME=VALUE")
+    up.add_argument("--log-level", default="INFO")
+    up.add_argument("--template", type=Path, default=TEMPLATE_PATH, help="the SAM template to deploy")
+
+    invoke = commands.add_parser(
+        "invoke",
+        help="invoke one function against the running stack",
+        description="The handler runs in this process with the function's environment from stack.json; "
+        "Step Functions executions, queue messages and stream records it causes are processed in the `up` process.",
+    )
+    invoke.add_argument("function", help="logical id of the function in template.yaml")
+    invoke.add_argument("--event", type=Path, help="event JSON file (default: the schedule's event, or {})")
+    invoke.add_argument("--state-file", type=Path, default=DEFAULT_STATE_FILE)
+
+    demo = commands.add_parser("demo", help="run the scripted scenario against a fresh stack")
+    demo.add_argument("--opensolar-url", help="use this OpenSolar instead of starting the fake")
+    return parser
+
+
+def _up(arguments: argparse.Namespace) -> int:
+    from local.stack import LocalStack, UpOptions
+
+    logging.basicConfig(level=arguments.log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    for noisy in ("botocore", "boto3", "urllib3", "werkzeug"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    stopping = threading.Event()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: stopping.set())
+    options = UpOptions(
+        api_port=arguments.api_port,
+        moto_port=arguments.moto_port,
+        opensolar_url=arguments.opensolar_url,
+        state_file=arguments.state_file,
+        run_schedules=arguments.run_schedules,
+        poll_interval_s=arguments.poll_interval,
+        parameter_overrides=dict(arguments.parameter),
+        template_path=arguments.template,
+    )
+    stack = LocalStack(options)
+    started = time.perf_counter()
+    try:
+        state = stack.start()
+        logging.getLogger("local").info(
+            "ready in %.1f s; state in %s", time.perf_counter() - started, arguments.state_file
+        )
+        print(f"API: {state['api_url']}", flush=True)
+        while not stopping.wait(0.5):
+            pass
+    finally:
+        stack.stop()
+    print("stopped", flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point."""
+    arguments = _parser().parse_args(argv)
+    if arguments.command == "up":
+        return _up(arguments)
+    if arguments.command == "invoke":
+        from local.invoke import run
+
+        return run(arguments.state_file, arguments.function, arguments.event)
+    from local.demo import run_demo
+
+    return run_demo(opensolar_url=arguments.opensolar_url)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

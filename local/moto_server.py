@@ -1,0 +1,104 @@
+"""moto's server in this process, wired so Step Functions runs and its Lambda tasks call our handlers."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
+
+import requests
+
+ACCOUNT_ID = "123456789012"
+FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
+
+# (function name, event) → the handler's result; raises what the handler raises.
+LambdaInvoker = Callable[[str, Any], Any]
+
+logger = logging.getLogger("local.moto")
+
+
+def client_environment(endpoint_url: str, region: str) -> dict[str, str]:
+    """What boto3, pynamodb and Powertools need to reach moto instead of AWS."""
+    return {
+        "AWS_ENDPOINT_URL": endpoint_url,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_REGION": region,
+        **FAKE_CREDENTIALS,
+    }
+
+
+def _route_lambda_invocations(invoker: LambdaInvoker) -> None:
+    """moto would run Lambda code in Docker; run our in-process handler instead (Step Functions, SNS, invoke)."""
+    from moto.awslambda.models import LambdaFunction
+
+    def invoke_in_process(function: Any, event: Any = None) -> tuple[str, bool, str]:
+        if isinstance(event, str | bytes):
+            event = json.loads(event or "{}")
+        try:
+            return json.dumps(invoker(function.function_name, event)), False, ""
+        except Exception as error:  # Lambda reports any handler error to its caller as a payload
+            logger.exception("%s failed", function.function_name)
+            payload = {"errorType": type(error).__name__, "errorMessage": str(error)}
+            return json.dumps(payload), True, ""
+
+    LambdaFunction._invoke_lambda = invoke_in_process  # type: ignore[method-assign]
+
+
+def _without_docker() -> None:
+    """Nothing here runs in Docker; without this, `/moto-api/data.json` dies trying to reach a Docker daemon."""
+    from moto.utilities.docker_utilities import DockerModel
+
+    def no_docker(_model: Any) -> Any:
+        raise AttributeError("the local stack runs Lambda code in-process, without Docker")
+
+    DockerModel.docker_client = property(no_docker)  # type: ignore[assignment,method-assign]
+
+
+def _retry_without_sleeping() -> None:
+    """Workflow Retry backoffs would sleep for real; locally the retry itself is what matters."""
+    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+
+    retrier_decl.time = SimpleNamespace(sleep=lambda _seconds: None)  # type: ignore[assignment]
+
+
+class MotoServer:
+    """A ThreadedMotoServer on 127.0.0.1 with the Step Functions interpreter switched on."""
+
+    def __init__(self, port: int, region: str, invoker: LambdaInvoker) -> None:
+        self._requested_port = port
+        self.region = region
+        self._invoker = invoker
+        self._server: Any = None
+        self.endpoint_url = ""
+
+    def start(self) -> str:
+        """Start, export the client environment into os.environ and return the endpoint URL."""
+        from moto.server import ThreadedMotoServer
+
+        _route_lambda_invocations(self._invoker)
+        _without_docker()
+        _retry_without_sleeping()
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self._requested_port, verbose=False)
+        self._server.start()
+        port = self._server.get_host_and_port()[1]
+        self.endpoint_url = f"http://127.0.0.1:{port}"
+        # The interpreter calls back to http://localhost:$MOTO_PORT for its service integrations.
+        os.environ["MOTO_PORT"] = str(port)
+        os.environ.update(client_environment(self.endpoint_url, self.region))
+        answer = requests.post(
+            f"{self.endpoint_url}/moto-api/config",
+            json={"stepfunctions": {"execute_state_machine": True}},
+            timeout=5,
+        )
+        answer.raise_for_status()
+        return self.endpoint_url
+
+    def stop(self) -> None:
+        """Stop serving (the backends die with the process)."""
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
