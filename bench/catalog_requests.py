@@ -8,46 +8,31 @@ from typing import Any
 
 from bench.api_calls import counted_api_calls
 from local.openapi import load_function
+from local.sample_catalog import (
+    BATTERY,
+    BATTERY_ID,
+    COMPATIBLE_BATTERY,
+    COMPLETE_SYSTEM,
+    INVERTER,
+    INVERTER_ID,
+    PACKAGE_ID,
+    PANEL,
+)
 from tests.support.aws import moto_tables
 from tests.support.http_events import http_event, invoke
 
 RUNS = 30
 
-_CATALOG = {
-    "INV-5KW": {
-        "sku": "INV-5KW",
-        "name": "5 kW Hybrid Inverter",
-        "category": "inverter",
-        "specs": {"rated_power_kw": 5, "max_pv_input_kw": 6.5, "max_battery_kwh": 20, "nominal_voltage_v": 48},
-    },
-    "BAT-5KWH": {
-        "sku": "BAT-5KWH",
-        "name": "5 kWh Battery",
-        "category": "battery",
-        "specs": {"capacity_kwh": 5, "nominal_voltage_v": 48},
-    },
-    "PANEL-550W": {"sku": "PANEL-550W", "name": "550 W Panel", "category": "solar_panel", "specs": {"power_w": 550}},
-}
-_PACKAGE = {
-    "name": "5kW Complete System",
-    "system_size_kw": 5.0,
-    "items": [
-        {"product_id": "INV-5KW", "quantity": 1},
-        {"product_id": "BAT-5KWH", "quantity": 2},
-        {"product_id": "PANEL-550W", "quantity": 10},
-    ],
-}
-
 _REQUESTS: dict[str, tuple[str, str, dict[str, str] | None, Any]] = {
-    "GET /products/{id}": ("GET", "/products/{id}", {"id": "INV-5KW"}, None),
-    "PUT /products/{id}": ("PUT", "/products/{id}", {"id": "INV-5KW"}, _CATALOG["INV-5KW"]),
+    "GET /products/{id}": ("GET", "/products/{id}", {"id": INVERTER_ID}, None),
+    "PUT /products/{id}": ("PUT", "/products/{id}", {"id": INVERTER_ID}, INVERTER),
     "POST check-products": (
         "POST",
         "/products/compatibility/check-products",
         None,
-        {"product_a_id": "INV-5KW", "product_b_id": "BAT-5KWH"},
+        {"product_a_id": INVERTER_ID, "product_b_id": BATTERY_ID},
     ),
-    "POST validate-package": ("POST", "/products/compatibility/validate-package", None, {"package_id": "PKG-5KW"}),
+    "POST validate-package": ("POST", "/products/compatibility/validate-package", None, {"package_id": PACKAGE_ID}),
 }
 
 
@@ -56,17 +41,10 @@ def measure() -> dict[str, dict[str, Any]]:
     handler = load_function("catalog_api").handler
     results: dict[str, dict[str, Any]] = {}
     with moto_tables():
-        for product_id, body in _CATALOG.items():
-            invoke(handler, http_event("PUT", "/products/{id}", {"id": product_id}, body=body))
-        invoke(handler, http_event("PUT", "/packages/{id}", {"id": "PKG-5KW"}, body=_PACKAGE))
-        invoke(
-            handler,
-            http_event(
-                "POST",
-                "/products/compatibility/rules",
-                body={"product_a_id": "INV-5KW", "product_b_id": "BAT-5KWH", "rule_type": "COMPATIBLE"},
-            ),
-        )
+        for product in (INVERTER, BATTERY, PANEL):
+            invoke(handler, http_event("PUT", "/products/{id}", {"id": product["sku"]}, body=product))
+        invoke(handler, http_event("PUT", "/packages/{id}", {"id": PACKAGE_ID}, body=COMPLETE_SYSTEM))
+        invoke(handler, http_event("POST", "/products/compatibility/rules", body=COMPATIBLE_BATTERY))
         for name, (method, route, params, body) in _REQUESTS.items():
             samples = []
             with counted_api_calls() as calls:

@@ -1,9 +1,11 @@
 """`python -m local demo`: a scripted walk through the system against a fresh local stack.
 
 Each part of the scenario is a function `(DemoContext) -> None` listed in SCENARIO, run in order against the
-same stack. To add a part (e.g. the paid-order automation), write `def paid_order_automation(demo: DemoContext)`
-below, call `demo.api.call(...)` with the expected status and a `check` on the answer, read moto through
-`demo.aws("ses")` etc., and append it to SCENARIO. A failed expectation makes the demo exit non-zero.
+same stack: the catalog and its compatibility checks, then the paid-order automation. To add a part (e.g. the
+OpenSolar sync), write `def opensolar_sync(demo: DemoContext)` below, call `demo.api.call(...)` with the expected
+status and a `check` on the answer, read moto through `demo.aws("sqs")` or `local.moto_readback`, state other
+expectations with `demo.api.verify(...)`, and append it to SCENARIO. A failed expectation makes the demo exit
+non-zero. The data comes from `local.sample_catalog`, as in the tests.
 """
 
 from __future__ import annotations
@@ -16,8 +18,26 @@ from typing import Any
 
 import boto3
 
-from local.demo_client import DemoApi, heading
+from local.demo_client import DemoApi, heading, short_json
+from local.moto_readback import email_text, executions_for_order, sent_emails, staff_notices, state_visits
 from local.moto_server import FAKE_CREDENTIALS
+from local.sample_catalog import (
+    BATTERY_ID,
+    COMPATIBILITY_RULES,
+    COMPATIBLE_BATTERY,
+    COMPLETE_SYSTEM,
+    INSTALLATION_SERVICE,
+    INSTALLATION_SERVICE_ID,
+    INVERTER_ID,
+    PACKAGE_ID,
+    PANEL_ID,
+    PRODUCTS,
+    SMALL_BATTERY_ID,
+    WARRANTY_RULES,
+    complete_system_lines,
+    order_line,
+    sample_order,
+)
 from local.stack_process import StackProcess
 
 
@@ -38,33 +58,6 @@ class DemoContext:
         return session.client(service, endpoint_url=self.stack["aws_endpoint_url"])  # type: ignore[call-overload]
 
 
-INVERTER = {
-    "sku": "INV-5KW",
-    "name": "5 kW Hybrid Inverter",
-    "category": "inverter",
-    "specs": {
-        "rated_power_kw": 5,
-        "max_pv_input_kw": 6.5,
-        "max_battery_kwh": 20,
-        "nominal_voltage_v": 48,
-        "hybrid": True,
-    },
-    "warranty_days": 1825,
-}
-BATTERY_5KWH = {
-    "sku": "BAT-5KWH",
-    "name": "5 kWh Lithium Battery",
-    "category": "battery",
-    "specs": {"capacity_kwh": 5, "nominal_voltage_v": 48},
-    "warranty_days": 3650,
-}
-BATTERY_1KWH = {
-    "sku": "BAT-1KWH",
-    "name": "1 kWh Lithium Battery",
-    "category": "battery",
-    "specs": {"capacity_kwh": 1, "nominal_voltage_v": 48},
-}
-PANEL = {"sku": "PANEL-550W", "name": "550 W Mono Panel", "category": "solar_panel", "specs": {"power_w": 550}}
 BMS = {
     "sku": "BMS-48V",
     "name": "48 V Battery Management Module",
@@ -72,18 +65,15 @@ BMS = {
     "is_solar": True,
     "specs": {"nominal_voltage_v": 48},
 }
-COMPLETE_SYSTEM = {
-    "name": "5kW Complete System",
-    "system_size_kw": 5.0,
-    "items": [
-        {"product_id": "INV-5KW", "quantity": 1},
-        {"product_id": "BAT-5KWH", "quantity": 2},
-        {"product_id": "PANEL-550W", "quantity": 10},
-    ],
+BMS_NEEDS_INVERTER = {
+    "product_a_id": "BMS-48V",
+    "product_b_id": INVERTER_ID,
+    "rule_type": "REQUIRES",
+    "reason": "The BMS reports to the inverter over CAN",
 }
 BATTERY_UPGRADE_KIT = {
     "name": "Battery Upgrade Kit",
-    "items": [{"product_id": "BMS-48V", "quantity": 1}, {"product_id": "BAT-5KWH", "quantity": 1}],
+    "items": [{"product_id": "BMS-48V", "quantity": 1}, {"product_id": BATTERY_ID, "quantity": 1}],
 }
 
 
@@ -103,24 +93,23 @@ def catalog_and_compatibility(demo: DemoContext) -> None:
     """Load a small catalog with rules and packages, then run both compatibility checks."""
     api = demo.api
     heading("Catalog: products")
-    for product in (INVERTER, BATTERY_5KWH, BATTERY_1KWH, PANEL, BMS):
+    for product in (*PRODUCTS, BMS, INSTALLATION_SERVICE):
         api.call("PUT", f"/products/{product['sku']}", product, expect=201, why="created")
-    api.call("GET", "/products/INV-5KW", check=lambda p: p["specs"]["max_pv_input_kw"] == 6.5, why="read back")
+    api.call("GET", f"/products/{INVERTER_ID}", check=lambda p: p["specs"]["max_pv_input_kw"] == 6.5, why="read back")
 
     heading("Catalog: compatibility rules")
-    rules = [
-        ("INV-5KW", "BAT-5KWH", "COMPATIBLE", "48 V lithium battery supported by the inverter"),
-        ("INV-5KW", "BAT-1KWH", "INCOMPATIBLE", "Battery too small for inverter"),
-        ("BMS-48V", "INV-5KW", "REQUIRES", "The BMS reports to the inverter over CAN"),
-    ]
-    for product_a, product_b, rule_type, reason in rules:
-        body = {"product_a_id": product_a, "product_b_id": product_b, "rule_type": rule_type, "reason": reason}
-        api.call("POST", "/products/compatibility/rules", body, expect=201, check=lambda r: bool(r["rule_id"]))
-    duplicate = {"product_a_id": "INV-5KW", "product_b_id": "BAT-5KWH", "rule_type": "COMPATIBLE"}
-    api.call("POST", "/products/compatibility/rules", duplicate, expect=409, why="the same rule twice is a conflict")
+    for rule in (*COMPATIBILITY_RULES, BMS_NEEDS_INVERTER):
+        api.call("POST", "/products/compatibility/rules", rule, expect=201, check=lambda r: bool(r["rule_id"]))
+    api.call(
+        "POST", "/products/compatibility/rules", COMPATIBLE_BATTERY, expect=409, why="the same rule twice is a conflict"
+    )
+
+    heading("Catalog: warranty rules")
+    for rule in WARRANTY_RULES:
+        api.call("POST", "/warranty-rules", rule, expect=201, why="every inverter's warranty runs 730 days")
 
     heading("Catalog: packages")
-    api.call("PUT", "/packages/PKG-5KW", COMPLETE_SYSTEM, expect=201, why="created")
+    api.call("PUT", f"/packages/{PACKAGE_ID}", COMPLETE_SYSTEM, expect=201, why="created")
     api.call("PUT", "/packages/PKG-BAT-KIT", BATTERY_UPGRADE_KIT, expect=201, why="created")
 
     heading("Compatibility: product pairs")
@@ -128,7 +117,7 @@ def catalog_and_compatibility(demo: DemoContext) -> None:
     api.call(
         "POST",
         check,
-        {"product_a_id": "INV-5KW", "product_b_id": "BAT-5KWH"},
+        {"product_a_id": INVERTER_ID, "product_b_id": BATTERY_ID},
         check=lambda r: r["compatible"] is True and r["has_rule"] is True,
         why="compatible by rule",
         show=_pair_verdict,
@@ -136,7 +125,7 @@ def catalog_and_compatibility(demo: DemoContext) -> None:
     api.call(
         "POST",
         check,
-        {"product_a_id": "BAT-1KWH", "product_b_id": "INV-5KW"},
+        {"product_a_id": SMALL_BATTERY_ID, "product_b_id": INVERTER_ID},
         check=lambda r: r["compatible"] is False and r["reason"] == "Battery too small for inverter",
         why="incompatible by rule, either order",
         show=_pair_verdict,
@@ -144,7 +133,7 @@ def catalog_and_compatibility(demo: DemoContext) -> None:
     api.call(
         "POST",
         check,
-        {"product_a_id": "PANEL-550W", "product_b_id": "BAT-5KWH"},
+        {"product_a_id": PANEL_ID, "product_b_id": BATTERY_ID},
         check=lambda r: r["compatible"] is True and r["has_rule"] is False and r["warning"] is True,
         why="no rule: compatible with a warning",
         show=_pair_verdict,
@@ -163,15 +152,240 @@ def catalog_and_compatibility(demo: DemoContext) -> None:
     api.call(
         "POST",
         validate,
-        {"package_id": "PKG-5KW"},
+        {"package_id": PACKAGE_ID},
         check=lambda r: r["overall_valid"] is True and r["system_size"]["valid"] is True,
         why="the complete system is valid",
         show=_package_verdict,
     )
 
 
+# ---------------------------------------------------------------- the paid-order automation
+
+PAID_ORDER = "SO-DEMO-1001"
+SERVICE_ONLY_ORDER = "SO-DEMO-1002"
+INCOMPATIBLE_ORDER = "SO-DEMO-1003"
+UNPAID_ORDER = "SO-DEMO-1004"
+INVERTER_SERIAL = "INV5K-2026-0001"
+FINAL_STATES = ("created", "skipped", "flagged", "failed")
+WORKFLOW_STATES = ["LoadOrder", "HasSolarLines", "ValidateCompatibility", "IsCompatible", "CreateRecords", "Fulfil"]
+
+
+def _show(label: str, value: Any) -> None:
+    print(f"  {label:<21} {short_json(value)}")
+
+
+def _pick(record: dict[str, Any] | None, *keys: str) -> dict[str, Any] | None:
+    return None if record is None else {key: record.get(key) for key in keys}
+
+
+def _order_lines(order: dict[str, Any]) -> str:
+    lines = []
+    for line in order["items"]:
+        serials = f" (serial {', '.join(line['serial_numbers'])})" if line["serial_numbers"] else ""
+        lines.append(f"{line['quantity']} x {line['product_id']}{serials}")
+    return ", ".join(lines)
+
+
+def _put_order(demo: DemoContext, order: dict[str, Any], expect: int = 201, why: str = "stored") -> None:
+    print(f"\n  order {order['order_id']}: {order['stage']}, {order['payment_status']}; {_order_lines(order)}")
+    demo.api.call(
+        "PUT",
+        f"/orders/{order['order_id']}",
+        order,
+        expect=expect,
+        why=why,
+        show=lambda stored: _pick(stored, "order_id", "stage", "payment_status", "updated_at"),
+    )
+
+
+def _wait_for_automation(demo: DemoContext, order_id: str) -> dict[str, Any]:
+    """The order's service-request view once its automation state is final (a view of nothing on a timeout)."""
+    view = demo.api.wait_for(
+        f"/orders/{order_id}/service-request",
+        lambda answer: answer["automation"]["state"] in FINAL_STATES,
+        why="the automation is done",
+    )
+    if not isinstance(view, dict) or "automation" not in view:
+        return {"automation": {"state": "not started"}, "ssr": None, "installation_request": None, "warranties": []}
+    return view
+
+
+def _executions(demo: DemoContext, order_id: str) -> list[dict[str, Any]]:
+    return executions_for_order(demo.aws("stepfunctions"), demo.stack["state_machine_arn"], order_id)
+
+
+def _emails(demo: DemoContext, order_id: str) -> list[dict[str, Any]]:
+    return sent_emails(demo.stack["aws_endpoint_url"], f"Order Confirmation - {order_id}")
+
+
+def _staff_notices(demo: DemoContext, order_id: str) -> list[dict[str, Any]]:
+    topic_arn = demo.stack["resources"]["StaffNotificationsTopic"]
+    return staff_notices(demo.stack["aws_endpoint_url"], topic_arn, order_id)
+
+
+def _wait_until_the_stream_has_passed(demo: DemoContext, marker_id: str) -> None:
+    """The filter drops the write just made, so it leaves nothing to wait for; but the stream is handled in order,
+    so once a later order's automation is done, the earlier write has been handled too."""
+    print("\n  (nothing to wait for: the stream filter drops that write; stream records are handled in order, so a")
+    print(f"   service-only marker order {marker_id} is written and, once its automation is done, so is the write)")
+    marker = sample_order(marker_id, [order_line(INSTALLATION_SERVICE_ID)])
+    demo.api.call("PUT", f"/orders/{marker_id}", marker, expect=201, show=lambda stored: _pick(stored, "order_id"))
+    _wait_for_automation(demo, marker_id)
+
+
+def _show_service_request(view: dict[str, Any]) -> None:
+    _show("automation", view["automation"])
+    _show("SSR", _pick(view["ssr"], "ssr_id", "status", "system_size_kw", "system_type"))
+    request = _pick(view["installation_request"], "id", "status", "installation_type", "customer_name")
+    _show("installation request", request)
+    if view["warranties"]:
+        print("  warranties")
+    for warranty in view["warranties"]:
+        serial = warranty.get("serial_number") or "-"
+        print(
+            f"    {warranty['product_id']:<11} serial {serial:<16} {warranty['duration_days']:>4} days  "
+            f"{warranty['start_date']} → {warranty['end_date']}"
+        )
+    _show("audit", [entry["action"] for entry in view.get("audit", [])])
+
+
+def _show_email(demo: DemoContext, order_id: str, ssr_id: str) -> None:
+    print("\n  The confirmation email, as SES (moto) captured it:")
+    emails = _emails(demo, order_id)
+    for email in emails:
+        print(f"    From: {email['source']}   To: {', '.join(email['destinations']['ToAddresses'])}")
+        print(f"    Subject: {email['subject']}")
+        for line in email_text(email["body"]):
+            print(f"    | {line}")
+    demo.api.verify(len(emails) == 1, f"one email 'Order Confirmation - {order_id}'")
+    demo.api.verify(any(ssr_id in email["body"] for email in emails), f"the email names the SSR {ssr_id}")
+
+
+def _show_staff_notice(demo: DemoContext, order_id: str) -> list[dict[str, Any]]:
+    print("\n  The staff notice, as SNS (moto) got it on the staff topic:")
+    notices = _staff_notices(demo, order_id)
+    for notice in notices:
+        print(f"    Subject: {notice['subject']}")
+        for line in notice["message"].splitlines():
+            print(f"    | {line}")
+        attributes = {name: attribute["Value"] for name, attribute in notice["attributes"].items()}
+        print(f"    Message attributes: {short_json(attributes)}")
+    return notices
+
+
+def _show_execution(demo: DemoContext, order_id: str) -> None:
+    print("\n  The Step Functions execution (state machine from stack.json), state by state:")
+    executions = _executions(demo, order_id)
+    if not demo.api.verify(len(executions) == 1, "one execution, named after the order"):
+        return
+    (execution,) = executions
+    took = (execution["stopDate"] - execution["startDate"]).total_seconds() * 1000
+    print(f"    {execution['name']}: {execution['status']} in {took:.0f} ms")
+    print(f"    {'state':<28} {'entered':>8} {'exited':>8} {'took':>7}")
+    visits = state_visits(demo.aws("stepfunctions"), execution["executionArn"])
+    for visit in visits:
+        name = "  " * visit.depth + visit.name
+        exited = "" if visit.exited_ms is None else f"+{visit.exited_ms} ms"
+        took_ms = "" if visit.took_ms is None else f"{visit.took_ms} ms"
+        print(f"    {name:<28} {'+' + str(visit.entered_ms) + ' ms':>8} {exited:>8} {took_ms:>7}")
+    entered = [visit.name for visit in visits]
+    demo.api.verify(
+        execution["status"] == "SUCCEEDED" and entered[: len(WORKFLOW_STATES)] == WORKFLOW_STATES,
+        "SUCCEEDED: loaded, checked, created the records, then the side effects in parallel",
+    )
+    demo.api.verify(entered[-1:] == ["Created"], "it ended in Created")
+
+
+def paid_order_automation(demo: DemoContext) -> None:
+    """Orders that become closed_won and paid: one SSR each, exactly once; skipped, flagged and unpaid orders."""
+    api = demo.api
+    heading("Automation (a): a paid order becomes an SSR")
+    print("The CRM saves John Doe's order for the 5kW Complete System as closed_won and paid. The Orders stream")
+    print("hands it to order_paid_handler, which starts the SSR workflow (Step Functions) named after the order.")
+    _put_order(demo, sample_order(PAID_ORDER, complete_system_lines([INVERTER_SERIAL])))
+    view = _wait_for_automation(demo, PAID_ORDER)
+    _show_service_request(view)
+    ssr, request = view["ssr"] or {}, view["installation_request"] or {}
+    api.verify(view["automation"]["state"] == "created", "automation state: created")
+    api.verify(
+        (ssr.get("status"), ssr.get("system_size_kw"), ssr.get("system_type")) == ("PENDING", 5.0, "hybrid"),
+        "SSR PENDING, 5.0 kW, hybrid (the inverter's specs say hybrid)",
+    )
+    api.verify(
+        (request.get("customer_name"), request.get("installation_type")) == ("John Doe", "hybrid"),
+        "installation request for John Doe",
+    )
+    durations = {warranty["product_id"]: warranty["duration_days"] for warranty in view["warranties"]}
+    serials = [
+        warranty.get("serial_number") for warranty in view["warranties"] if warranty["product_id"] == INVERTER_ID
+    ]
+    api.verify(
+        durations == {INVERTER_ID: 730, BATTERY_ID: 365, PANEL_ID: 365} and serials == [INVERTER_SERIAL],
+        "warranties: the inverter's serial 730 days (category rule), the battery and panel lines 365 (default)",
+    )
+    ssr_id = ssr.get("ssr_id", "?")
+    _show_email(demo, PAID_ORDER, ssr_id)
+    notices = _show_staff_notice(demo, PAID_ORDER)
+    api.verify(
+        len(notices) == 1 and notices[0]["attributes"].get("branch", {}).get("Value") == "harare",
+        "one staff notice, with the message attribute branch=harare (staff subscribe per branch)",
+    )
+    _show_execution(demo, PAID_ORDER)
+
+    heading("Automation (b): the CRM saves the paid order again")
+    resaved = sample_order(PAID_ORDER, complete_system_lines([INVERTER_SERIAL]), notes="Gate code 1234.")
+    _put_order(demo, resaved, expect=200, why="replaced (only the notes changed)")
+    _wait_until_the_stream_has_passed(demo, "SO-DEMO-MARK-1")
+    api.call(
+        "GET",
+        f"/orders/{PAID_ORDER}/service-request",
+        check=lambda again: (again["ssr"] or {}).get("ssr_id") == ssr_id,
+        why="still the same SSR",
+        show=lambda again: {"ssr": _pick(again["ssr"], "ssr_id"), "automation": again["automation"]},
+    )
+    api.verify(len(_executions(demo, PAID_ORDER)) == 1, "still one execution")
+    api.verify(len(_emails(demo, PAID_ORDER)) == 1, "still one email")
+    api.verify(len(_staff_notices(demo, PAID_ORDER)) == 1, "still one staff notice")
+
+    heading("Automation (c): a paid order with nothing solar in it is skipped")
+    _put_order(demo, sample_order(SERVICE_ONLY_ORDER, [order_line(INSTALLATION_SERVICE_ID)]))
+    view = _wait_for_automation(demo, SERVICE_ONLY_ORDER)
+    _show("automation", view["automation"])
+    _show("SSR", view["ssr"])
+    api.verify(view["automation"]["state"] == "skipped" and view["ssr"] is None, "skipped, no SSR")
+    api.verify(not _emails(demo, SERVICE_ONLY_ORDER), "no email")
+
+    heading("Automation (d): a battery too small for the inverter is flagged")
+    items = [order_line(INVERTER_ID), order_line(SMALL_BATTERY_ID, 4), order_line(PANEL_ID, 10)]
+    _put_order(demo, sample_order(INCOMPATIBLE_ORDER, items))
+    view = _wait_for_automation(demo, INCOMPATIBLE_ORDER)
+    _show("automation", view["automation"])
+    _show("SSR", view["ssr"])
+    api.verify(
+        view["automation"]["state"] == "flagged" and view["ssr"] is None,
+        "flagged, no SSR (staff fix the order and create the SSR by hand)",
+    )
+    api.call(
+        "GET",
+        f"/orders/{INCOMPATIBLE_ORDER}",
+        check=lambda order: "Battery too small for inverter" in order["notes"],
+        why="the flag is written into the order's notes, where sales staff see it",
+        show=lambda order: {"notes": order["notes"]},
+    )
+    flags = _staff_notices(demo, INCOMPATIBLE_ORDER)
+    for notice in flags:
+        _show("staff notice", notice["subject"])
+    api.verify(len(flags) == 1 and not _emails(demo, INCOMPATIBLE_ORDER), "one staff notice, no customer email")
+
+    heading("Automation (e): a won order that is not paid yet starts nothing")
+    _put_order(demo, sample_order(UNPAID_ORDER, payment_status="pending"))
+    _wait_until_the_stream_has_passed(demo, "SO-DEMO-MARK-2")
+    api.call("GET", f"/orders/{UNPAID_ORDER}/service-request", expect=404, why="the automation never started")
+    api.verify(not _executions(demo, UNPAID_ORDER), "no execution")
+
+
 # The scenario, in order; append further parts here.
-SCENARIO: list[Callable[[DemoContext], None]] = [catalog_and_compatibility]
+SCENARIO: list[Callable[[DemoContext], None]] = [catalog_and_compatibility, paid_order_automation]
 
 
 def run_demo(opensolar_url: str | None = None) -> int:

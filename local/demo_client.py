@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,6 +56,32 @@ class DemoApi:
         elif why:
             print(f"  ✓ {why}")
         return payload
+
+    def wait_for(self, path: str, until: Check, *, why: str, timeout_s: float = 20) -> Any:
+        """Poll `GET path` quietly until it answers 200 and `until(answer)`; print the final answer's status."""
+        print(f"\n→ GET {path}   (polling until {why})")
+        started = time.monotonic()
+        while True:
+            answer = self.session.get(
+                self.base_url + path, headers={"Authorization": f"Bearer {self.token}"}, timeout=30
+            )
+            payload = answer.json() if answer.content else None
+            if answer.status_code == 200 and until(payload):
+                print(f"← 200 after {time.monotonic() - started:.1f} s")
+                return payload
+            if time.monotonic() - started > timeout_s:
+                self.verify(False, f"GET {path}: {why} within {timeout_s:g} s (last answer {answer.status_code})")
+                return payload
+            time.sleep(0.1)
+
+    def verify(self, ok: bool, why: str) -> bool:
+        """Print and count an expectation about something other than an HTTP answer (moto's records, timing)."""
+        if ok:
+            print(f"  ✓ {why}")
+        else:
+            self.failures.append(why)
+            print(f"  ✗ {why}")
+        return ok
 
 
 def heading(title: str) -> None:

@@ -11,7 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from solar_core.adapters.http import STAFF_ONLY, build_resolver
+from solar_core.adapters.http import STAFF_ONLY, ResourceId, build_resolver
 from solar_core.catalog import service as catalog
 from solar_core.catalog import store as catalog_store
 from solar_core.catalog.models import (
@@ -61,12 +61,12 @@ def _created_or_replaced(model: type[BaseModel]) -> dict[int, Any]:
     openapi_extensions=STAFF_ONLY,
     responses=_created_or_replaced(Product),
 )
-def put_product(id: str, product: Annotated[ProductIn, Body()]) -> Response[Product]:
+def put_product(id: ResourceId, product: Annotated[ProductIn, Body()]) -> Response[Product]:
     return _saved(*catalog_store.put_product(id, product))
 
 
 @app.get("/products/<id>", summary="Read a product", tags=["catalog"])
-def get_product(id: str) -> Product:
+def get_product(id: ResourceId) -> Product:
     return catalog_store.get_product(id)
 
 
@@ -77,12 +77,12 @@ def get_product(id: str) -> Product:
     openapi_extensions=STAFF_ONLY,
     responses=_created_or_replaced(Package),
 )
-def put_package(id: str, package: Annotated[PackageIn, Body()]) -> Response[Package]:
+def put_package(id: ResourceId, package: Annotated[PackageIn, Body()]) -> Response[Package]:
     return _saved(*catalog.put_package(id, package))
 
 
 @app.get("/packages/<id>", summary="Read a package", tags=["catalog"])
-def get_package(id: str) -> Package:
+def get_package(id: ResourceId) -> Package:
     return catalog_store.get_package(id)
 
 
@@ -98,7 +98,7 @@ def create_rule(rule: Annotated[CompatibilityRuleIn, Body()]) -> CompatibilityRu
 
 
 @app.get("/products/compatibility/rules", summary="List compatibility rules", tags=["compatibility"])
-def list_rules(product_id: Annotated[str | None, Query()] = None) -> CompatibilityRuleList:
+def list_rules(product_id: Annotated[str | None, Query(min_length=1, max_length=128)] = None) -> CompatibilityRuleList:
     return CompatibilityRuleList(items=catalog_store.list_rules(product_id))
 
 
@@ -109,7 +109,7 @@ def list_rules(product_id: Annotated[str | None, Query()] = None) -> Compatibili
     openapi_extensions=STAFF_ONLY,
     responses={HTTPStatus.NO_CONTENT: {"description": "Deleted"}},
 )
-def delete_rule(rule_id: str) -> Response[None]:
+def delete_rule(rule_id: ResourceId) -> Response[None]:
     catalog_store.delete_rule(rule_id)
     return Response(status_code=HTTPStatus.NO_CONTENT.value)
 
@@ -152,7 +152,7 @@ def list_warranty_rules() -> WarrantyRuleList:
     tags=["orders"],
     responses=_created_or_replaced(Order),
 )
-def put_order(id: str, order: Annotated[OrderIn, Body()]) -> Response[Order]:
+def put_order(id: ResourceId, order: Annotated[OrderIn, Body()]) -> Response[Order]:
     logger.append_keys(order_id=id)
     saved = orders.put_order(id, order)
     metrics.add_metric(name="OrderWritten", unit=MetricUnit.Count, value=1)
@@ -160,7 +160,7 @@ def put_order(id: str, order: Annotated[OrderIn, Body()]) -> Response[Order]:
 
 
 @app.get("/orders/<id>", summary="Read an order, including the notes automation writes", tags=["orders"])
-def get_order(id: str) -> Order:
+def get_order(id: ResourceId) -> Order:
     logger.append_keys(order_id=id)
     return order_store.get_order(id)
 

@@ -1,14 +1,12 @@
 """Projects API: service records (SSR) read routes; any authenticated caller may read them."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from solar_core.adapters.http import build_resolver
+from solar_core.adapters.http import ResourceId, build_resolver
 from solar_core.installations.views import service_request_by_ssr, service_request_for_order
 
 logger = Logger()
@@ -17,16 +15,16 @@ metrics = Metrics()
 app = build_resolver()
 
 
-@app.get("/orders/<order_id>/service-request")
+@app.get("/orders/<id>/service-request")
 @tracer.capture_method
-def get_order_service_request(order_id: str) -> dict[str, Any]:
-    logger.append_keys(order_id=order_id)
-    return service_request_for_order(order_id).model_dump(mode="json")
+def get_order_service_request(id: ResourceId) -> dict[str, Any]:
+    logger.append_keys(order_id=id)
+    return service_request_for_order(id).model_dump(mode="json")
 
 
 @app.get("/service-requests/<ssr_id>")
 @tracer.capture_method
-def get_service_request(ssr_id: str) -> dict[str, Any]:
+def get_service_request(ssr_id: ResourceId) -> dict[str, Any]:
     logger.append_keys(ssr_id=ssr_id)
     return service_request_by_ssr(ssr_id).model_dump(mode="json")
 

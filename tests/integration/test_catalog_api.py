@@ -8,54 +8,20 @@ from typing import Any
 import pytest
 
 from local.openapi import load_function
+from local.sample_catalog import (
+    BATTERY,
+    COMPATIBLE_BATTERY,
+    COMPLETE_SYSTEM,
+    INVERTER,
+    INVERTER_WARRANTY,
+    PANEL,
+    PRODUCTS,
+    TOO_SMALL_BATTERY,
+)
 from tests.support.aws import moto_tables
 from tests.support.http_events import Answer, http_event, invoke
 
 catalog_api = load_function("catalog_api")
-
-INVERTER = {
-    "sku": "INV-5KW",
-    "name": "5 kW Hybrid Inverter",
-    "category": "inverter",
-    "specs": {
-        "rated_power_kw": 5,
-        "max_pv_input_kw": 6.5,
-        "max_battery_kwh": 20,
-        "nominal_voltage_v": 48,
-        "hybrid": True,
-    },
-    "warranty_days": 1825,
-}
-BATTERY = {
-    "sku": "BAT-5KWH",
-    "name": "5 kWh Lithium Battery",
-    "category": "battery",
-    "specs": {"capacity_kwh": 5, "nominal_voltage_v": 48},
-}
-SMALL_BATTERY = {
-    "sku": "BAT-1KWH",
-    "name": "1 kWh Lithium Battery",
-    "category": "battery",
-    "specs": {"capacity_kwh": 1, "nominal_voltage_v": 48},
-}
-PANEL = {"sku": "PANEL-550W", "name": "550 W Mono Panel", "category": "solar_panel", "specs": {"power_w": 550}}
-COMPLETE_SYSTEM = {
-    "name": "5kW Complete System",
-    "system_size_kw": 5.0,
-    "items": [
-        {"product_id": "INV-5KW", "quantity": 1},
-        {"product_id": "BAT-5KWH", "quantity": 2},
-        {"product_id": "PANEL-550W", "quantity": 10},
-    ],
-}
-COMPATIBLE_BATTERY = {"product_a_id": "INV-5KW", "product_b_id": "BAT-5KWH", "rule_type": "COMPATIBLE"}
-TOO_SMALL_BATTERY = {
-    "product_a_id": "INV-5KW",
-    "product_b_id": "BAT-1KWH",
-    "rule_type": "INCOMPATIBLE",
-    "reason": "Battery too small for inverter",
-}
-INVERTER_WARRANTY = {"category": "inverter", "duration_days": 730, "priority": 10}
 
 
 def call(method: str, route: str, path_parameters: dict[str, str] | None = None, **kwargs: Any) -> Answer:
@@ -75,7 +41,7 @@ def tables() -> Iterator[None]:
 @pytest.fixture
 def catalog(tables: None) -> dict[str, str]:
     """The realistic catalog, written through the API by staff; returns the rules' ids by name."""
-    for body in (INVERTER, BATTERY, SMALL_BATTERY, PANEL):
+    for body in PRODUCTS:
         assert put_product(body["sku"], body).status == 201
     assert call("PUT", "/packages/{id}", {"id": "PKG-5KW"}, body=COMPLETE_SYSTEM).status == 201
     compatible = call("POST", "/products/compatibility/rules", body=COMPATIBLE_BATTERY)

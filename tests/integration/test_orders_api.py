@@ -15,8 +15,9 @@ from moto.dynamodb.models import DynamoDBBackend
 
 from local.openapi import load_function
 from solar_core import errors
+from solar_core.installations.messages import flag_note
 from solar_core.orders.store import append_order_note
-from tests.support.aws import moto_tables
+from tests.support.aws import dynamodb_throttling, moto_tables
 from tests.support.http_events import Answer, http_event, invoke
 
 catalog_api = load_function("catalog_api")
@@ -280,3 +281,91 @@ def test_a_note_with_line_breaks_is_one_line_and_still_appended_once(tables: Non
 
     assert (first, again) == (True, False)
     assert get_order("SO-1001").body["notes"] == "Incompatible: INV-5KW with BAT-1KWH"
+
+
+# ---------------------------------------------------------------- the automation's lines in the notes
+
+FLAG = flag_note(["Inverter 5kW (INV-5KW) and Battery 1kWh (BAT-1KWH) are not compatible"])
+
+
+def test_a_crm_write_with_new_notes_keeps_the_flag_line_the_automation_added(tables: None) -> None:
+    # given an order the automation flagged (FlagOrder appended its line to the CRM's notes)
+    put_order("SO-1001", order(notes="Customer prefers mornings."))
+    append_order_note("SO-1001", FLAG)
+    # when the CRM writes the order again with notes of its own, written before it saw the flag
+    answer = put_order("SO-1001", order(notes="Gate code 1234.", updated_at="2026-11-25T11:00:00Z"))
+    # then the CRM's notes replace its old ones, and the flag line is still there, in the answer and on GET
+    assert answer.status == 200
+    expected = f"Gate code 1234.\n{FLAG}"
+    assert answer.body["notes"] == expected
+    assert get_order("SO-1001").body["notes"] == expected
+
+
+def test_a_crm_write_that_already_holds_the_flag_line_is_stored_as_written(tables: None) -> None:
+    # given a flagged order
+    put_order("SO-1001", ORDER)
+    append_order_note("SO-1001", FLAG)
+    # when the CRM writes back the notes it read, with the flag line moved first and a line of its own added
+    notes = f"{FLAG}\nCalled the customer."
+    put_order("SO-1001", order(notes=notes, updated_at="2026-11-25T11:00:00Z"))
+    # then the notes are stored exactly as written: no line is repeated
+    assert get_order("SO-1001").body["notes"] == notes
+
+
+def test_a_flag_appended_while_a_crm_write_is_in_flight_survives_the_write(
+    tables: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given an order, and the automation flagging it just after the CRM's write read the stored notes
+    put_order("SO-1001", order(notes="Customer prefers mornings."))
+    unpatched: Callable[..., Any] = DynamoDBBackend.update_item
+    updates: list[str] = []
+
+    @wraps(unpatched)
+    def update_item(*args: Any, **kwargs: Any) -> Any:
+        updates.append("write")
+        if updates == ["write"]:
+            append_order_note("SO-1001", FLAG)
+        return unpatched(*args, **kwargs)
+
+    monkeypatch.setattr(DynamoDBBackend, "update_item", update_item)
+    # when the CRM's write lands
+    answer = put_order("SO-1001", order(notes="Gate code 1234.", updated_at="2026-11-25T11:00:00Z"))
+    # then its condition on the notes it read refused it once (the append in between was the second update),
+    # and the retry kept the flag
+    assert answer.status == 200
+    assert len(updates) == 3
+    assert get_order("SO-1001").body["notes"] == f"Gate code 1234.\n{FLAG}"
+
+
+def test_an_older_crm_write_is_still_refused_when_the_notes_changed(tables: None) -> None:
+    put_order("SO-1001", order(updated_at="2026-11-25T10:00:00Z"))
+    append_order_note("SO-1001", FLAG)
+
+    late = put_order("SO-1001", order(notes="Old notes.", updated_at="2026-11-25T09:00:00Z"))
+
+    assert late.status == 409
+    assert get_order("SO-1001").body["notes"] == FLAG
+
+
+# ---------------------------------------------------------------- DynamoDB failures at the store's edge
+
+
+def test_a_throttled_order_write_answers_503_and_its_retry_is_stored(tables: None) -> None:
+    # given DynamoDB throttling the first write of the order
+    with dynamodb_throttling("UpdateItem", times=1) as attempts:
+        # when the CRM writes the order, and retries after the 503
+        throttled = put_order("SO-1001", ORDER)
+        retried = put_order("SO-1001", ORDER)
+    # then the first answer says to come back later, and the retry creates the order
+    assert (throttled.status, throttled.body["error"]) == (503, "upstream_unavailable")
+    assert retried.status == 201
+    assert attempts == [2]
+
+
+def test_a_throttled_note_append_is_a_retryable_domain_error(tables: None) -> None:
+    put_order("SO-1001", ORDER)
+
+    with dynamodb_throttling("GetItem", times=1), pytest.raises(errors.UpstreamUnavailable):
+        append_order_note("SO-1001", FLAG)
+
+    assert append_order_note("SO-1001", FLAG) is True

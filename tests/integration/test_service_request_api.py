@@ -42,6 +42,11 @@ def get(path: str, sample: str = "projects_get_order_service_request.json") -> t
     """GET `path` through the API Gateway payload-2.0 sample event (stage `dev`, a Cognito JWT's claims)."""
     event = copy.deepcopy(json.loads((EVENTS / sample).read_text()))
     event["rawPath"] = event["requestContext"]["http"]["path"] = f"/dev{path}"
+    # API Gateway names the route's parameters from the same path (the handlers read them from there)
+    route = event["routeKey"].split(" ", 1)[1]
+    event["pathParameters"] = {
+        name[1:-1]: value for name, value in zip(route.split("/"), path.split("/"), strict=False) if name[:1] == "{"
+    }
     response = invoke("projects_api", event)
     return response["statusCode"], json.loads(response["body"])
 

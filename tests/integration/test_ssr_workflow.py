@@ -129,15 +129,23 @@ def test_a_crash_after_create_records_and_a_rerun_of_every_step_change_nothing_t
 ) -> None:
     # given a first attempt that created the records and crashed before anything else
     put_order(order_id)
-    for name in ("load_order", "validate"):
-        step(name, order_id)
+    loaded = step("load_order", order_id)
+    step("validate", order_id, items=loaded["solar_items"])
     crashed = step("create_records", order_id)
-    # when the workflow runs in full, and then every step is run once more
+    # when the workflow runs in full, and then every step is run once more with the state it was given
     execution = run_paid_order(stack, order_id)
-    for name in ("load_order", "validate", "create_records"):
-        step(name, order_id)
-    for name in ("grant_portal_access", "send_confirmation", "notify_staff", "queue_sync", "record_outcome"):
-        step(name, order_id, ssr_id=crashed["ssr_id"])
+    state = {**loaded, **crashed, "items": loaded["solar_items"]}
+    for name in (
+        "load_order",
+        "validate",
+        "create_records",
+        "grant_portal_access",
+        "send_confirmation",
+        "notify_staff",
+        "queue_sync",
+        "record_outcome",
+    ):
+        step(name, order_id, **state)
     # then the workflow reused the first SSR, and each record and message exists once
     assert execution["status"] == "SUCCEEDED"
     assert json.loads(execution["output"])["records"]["ssr_id"] == crashed["ssr_id"]
@@ -157,6 +165,21 @@ def test_ses_throttled_twice_then_recovering_sends_one_email_after_the_workflow_
     assert attempts == [3]
     failures = [event for event in stack.history(execution["executionArn"]) if event["type"] == "TaskFailed"]
     assert [event["taskFailedEventDetails"]["error"] for event in failures] == ["UpstreamUnavailable"] * 2
+    assert_one_record_set(stack, order_id)
+
+
+def test_dynamodb_throttling_the_order_read_is_retried_and_the_order_gets_one_record_set(
+    stack: SsrStack, order_id: str
+) -> None:
+    # given DynamoDB throttling the first read of the order (LoadOrder's)
+    with throttled(aws_clients.client("dynamodb"), "GetItem", times=1) as attempts:
+        # when a paid order runs through the workflow
+        execution = run_paid_order(stack, order_id)
+    # then the orders store turned the throttling into UpstreamUnavailable, the workflow retried, and all went once
+    assert execution["status"] == "SUCCEEDED"
+    failures = [event for event in stack.history(execution["executionArn"]) if event["type"] == "TaskFailed"]
+    assert [event["taskFailedEventDetails"]["error"] for event in failures] == ["UpstreamUnavailable"]
+    assert attempts[0] > 1
     assert_one_record_set(stack, order_id)
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
+from unittest import mock
 
 import boto3
+from botocore.client import BaseClient
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from local.template import load_template, table_definitions
@@ -29,3 +33,23 @@ def moto_tables() -> Iterator[dict[str, str]]:
             dynamodb.create_table(TableName=logical_id, **kwargs)
             names[logical_id] = logical_id
         yield names
+
+
+@contextmanager
+def dynamodb_throttling(operation: str, times: int) -> Iterator[list[int]]:
+    """Fault injection: the first `times` DynamoDB `operation` calls, from any client (boto3's or pynamodb's), fail
+    with ProvisionedThroughputExceededException before reaching moto; later calls go through. Yields the attempt
+    count."""
+    attempts = [0]
+    unpatched: Callable[..., Any] = BaseClient._make_api_call
+
+    def failing_first(client: BaseClient, operation_name: str, params: dict[str, Any]) -> Any:
+        if client.meta.service_model.service_name == "dynamodb" and operation_name == operation:
+            attempts[0] += 1
+            if attempts[0] <= times:
+                error = {"Code": "ProvisionedThroughputExceededException", "Message": "Rate of requests exceeded"}
+                raise ClientError({"Error": error, "ResponseMetadata": {"HTTPStatusCode": 400}}, operation_name)
+        return unpatched(client, operation_name, params)
+
+    with mock.patch.object(BaseClient, "_make_api_call", failing_first):
+        yield attempts

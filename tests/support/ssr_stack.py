@@ -37,11 +37,17 @@ from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 
+from local.sample_catalog import BATTERY_ID as BATTERY
+from local.sample_catalog import INSTALLATION_SERVICE_ID as INSTALLATION_SERVICE
+from local.sample_catalog import INVERTER_ID as INVERTER
+from local.sample_catalog import PACKAGE_ID as PACKAGE
+from local.sample_catalog import PANEL_ID as PANEL
+from local.sample_catalog import SMALL_BATTERY_ID as SMALL_BATTERY
 from local.template import load_template
 from solar_core import aws_clients
 from solar_core.catalog import service as catalog
 from solar_core.catalog.models import CompatibilityRuleIn, PackageIn, ProductIn, WarrantyRuleIn
-from solar_core.installations import records
+from solar_core.installations import tables
 from solar_core.installations.ids import execution_name
 from solar_core.orders import service as orders
 from solar_core.orders.models import Order, OrderIn
@@ -340,7 +346,7 @@ def reset_cached_clients() -> None:
     """Settings and clients are built once per container; a new stack is a new container."""
     get_settings.cache_clear()
     aws_clients.client.cache_clear()
-    records._connection.cache_clear()
+    tables.connection.cache_clear()
 
 
 @contextmanager
@@ -409,14 +415,8 @@ def ssr_stack(*, workflow: bool = True) -> Iterator[SsrStack]:
 
 # ---------------------------------------------------------------- the scenario's catalog and orders
 
-INVERTER = "INV-5KW"
 HYBRID_INVERTER = "INV-5KW-HYB"
-BATTERY = "BAT-5KWH"
-SMALL_BATTERY = "BAT-1KWH"
-PANEL = "PANEL-550W"
 CABLE = "CABLE-6MM"
-INSTALLATION_SERVICE = "SVC-INSTALL"
-PACKAGE = "PKG-5KW"
 
 
 def seed_catalog() -> None:

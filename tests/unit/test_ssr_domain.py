@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from solar_core.catalog.models import Product
 from solar_core.installations import ids, messages, portal, privacy, system
-from solar_core.installations.models import EquipmentLine, ServiceSystemRecord, SystemType, Warranty
+from solar_core.installations.models import CreatedRecords, EquipmentLine, ServiceSystemRecord, SystemType, Warranty
 from solar_core.installations.order_changes import became_won_and_paid, was_refunded
 from solar_core.installations.steps import failure_reason
 from solar_core.orders.models import Customer, Order
@@ -219,7 +219,10 @@ def test_the_confirmation_has_the_exact_subject_and_names_the_ssr_system_warrant
 
 
 def test_staff_notices_have_one_line_ascii_subjects_and_no_contact_details() -> None:
-    notice = messages.ssr_created_notice(order_number="SO-\u00e9" + "9" * 120, first_name="John", ssr=SSR)
+    records = CreatedRecords(
+        ssr_id="ISR-0A1B2C3D", installation_request_id="IR-0A1B2C3D", system_type="hybrid", system_size_kw=5.0
+    )
+    notice = messages.ssr_created_notice(order_number="SO-\u00e9" + "9" * 120, first_name="John", records=records)
     assert len(notice.subject) <= 100
     assert notice.subject.isascii()
     assert "\n" not in notice.subject

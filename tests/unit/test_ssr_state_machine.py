@@ -103,3 +103,16 @@ def test_each_sample_task_input_names_the_step_of_its_file() -> None:
     assert {path.stem.removeprefix("ssr_") for path in samples} == set(steps)
     for path in samples:
         assert json.loads(path.read_text())["step"] == path.stem.removeprefix("ssr_")
+
+
+def test_each_sample_task_input_has_exactly_the_fields_the_state_machine_passes_its_step(asl: dict[str, Any]) -> None:
+    # given the Payload each Task builds (a "key.$" is filled from the state, so its field is "key")
+    passed: dict[str, set[str]] = {}
+    for state in states_of(asl).values():
+        if state["Type"] == "Task":
+            payload = state["Parameters"]["Payload"]
+            passed[payload["step"]] = {key.removesuffix(".$") for key in payload}
+    # when the sample inputs replayed by the tests are read
+    samples = {path.stem.removeprefix("ssr_"): json.loads(path.read_text()) for path in EVENTS.glob("ssr_*.json")}
+    # then each holds the same fields as the workflow's input to that step
+    assert {step: set(sample) for step, sample in samples.items()} == passed

@@ -16,7 +16,8 @@ import pytest
 
 from solar_core import aws_clients
 from solar_core.errors import InvalidInput, UpstreamUnavailable
-from solar_core.installations import records
+from solar_core.installations import tables
+from tests.support.aws import dynamodb_throttling
 from tests.support.ssr_stack import (
     BATTERY,
     CABLE,
@@ -57,7 +58,14 @@ def step(name: str, order_id: str, **fields: Any) -> Any:
     return invoke("ssr_workflow", task)
 
 
+def loaded(order_id: str) -> dict[str, Any]:
+    """LoadOrder's summary, which the workflow's state hands on to the later steps."""
+    result: dict[str, Any] = step("load_order", order_id)
+    return result
+
+
 def created(order_id: str) -> dict[str, Any]:
+    """CreateRecords' result, which the workflow's state hands on to the fulfilment steps."""
     result: dict[str, Any] = step("create_records", order_id)
     return result
 
@@ -72,22 +80,54 @@ def test_load_order_lets_a_paid_partial_order_go_on_with_its_solar_lines_counted
     extra = [{"product_id": CABLE, "quantity": 4}, {"product_id": INSTALLATION_SERVICE, "quantity": 1}]
     put_order(order_id, complete_system() + extra)
     # when LoadOrder runs
-    summary = step("load_order", order_id)
-    # then the order goes on, with 3 solar and 2 other lines
+    summary = loaded(order_id)
+    # then the order goes on, with 3 solar and 2 other lines, and what later steps need (no contact details)
     assert summary == {
         "order_number": order_id,
+        "branch_id": "harare",
+        "first_name": "John",
         "proceed": True,
         "skip_reason": None,
         "solar_lines": 3,
         "other_lines": 2,
+        "solar_items": [
+            {"product_id": INVERTER, "quantity": 1},
+            {"product_id": BATTERY, "quantity": 2},
+            {"product_id": "PANEL-550W", "quantity": 10},
+        ],
     }
+
+
+def test_a_throttled_order_read_fails_load_order_as_retryable_and_the_retry_loads_it(
+    stack: SsrStack, order_id: str
+) -> None:
+    put_order(order_id)
+    with throttled(aws_clients.client("dynamodb"), "GetItem", times=1):
+        with pytest.raises(UpstreamUnavailable):
+            loaded(order_id)
+        assert loaded(order_id)["proceed"] is True
+
+
+def test_a_throttled_catalog_read_fails_validation_as_retryable_and_the_retry_validates(
+    stack: SsrStack, order_id: str
+) -> None:
+    # given a paid order, and DynamoDB throttling the next catalog query (a compatibility rule lookup)
+    put_order(order_id)
+    items = loaded(order_id)["solar_items"]
+    with dynamodb_throttling("Query", times=1):
+        # when ValidateCompatibility runs, and is retried
+        with pytest.raises(UpstreamUnavailable):
+            step("validate", order_id, items=items)
+        retried = step("validate", order_id, items=items)
+    # then the catalog store turned the throttling into a retryable error, and the retry validated the order
+    assert retried["valid"] is True
 
 
 def test_load_order_skips_an_order_without_solar_lines_and_one_no_longer_paid(stack: SsrStack) -> None:
     non_solar, pending = new_order_id(), new_order_id()
     put_order(non_solar, [{"product_id": CABLE, "quantity": 4}])
     put_order(pending, payment_status="pending")
-    no_solar, unpaid = step("load_order", non_solar), step("load_order", pending)
+    no_solar, unpaid = loaded(non_solar), loaded(pending)
     assert (no_solar["proceed"], no_solar["skip_reason"]) == (False, "The order has no solar lines.")
     assert (unpaid["proceed"], unpaid["skip_reason"]) == (False, "The order is no longer closed won and paid.")
 
@@ -100,8 +140,9 @@ def test_validate_accepts_the_complete_system_and_refuses_the_battery_too_small(
         line | {"product_id": SMALL_BATTERY} if line["product_id"] == BATTERY else line for line in complete_system()
     ]
     put_order(small, swapped)
-    # when both are validated
-    good, bad = step("validate", complete), step("validate", small)
+    # when both are validated, with the solar lines LoadOrder hands on
+    good = step("validate", complete, items=loaded(complete)["solar_items"])
+    bad = step("validate", small, items=loaded(small)["solar_items"])
     # then the first passes (warnings only) and the second fails with the rule's reason
     assert (good["valid"], good["errors"]) == (True, [])
     assert bad["valid"] is False
@@ -116,8 +157,8 @@ def test_flag_order_notes_audits_and_notifies_once_and_marks_the_order_flagged(s
     put_order(order_id, notes="Customer prefers mornings.")
     reasons = ["Battery too small for inverter"]
     # when FlagOrder runs twice (a retry)
-    step("flag_order", order_id, reasons=reasons)
-    step("flag_order", order_id, reasons=reasons)
+    step("flag_order", order_id, **loaded(order_id), reasons=reasons)
+    step("flag_order", order_id, **loaded(order_id), reasons=reasons)
     # then the notes hold one flag line, staff got one notice, and the state is flagged with the reason
     notes = stack.order_item(order_id)["notes"].splitlines()
     assert notes[0] == "Customer prefers mornings."
@@ -173,6 +214,20 @@ def test_create_records_writes_the_ssr_installation_request_and_warranties_once(
     assert len(stack.installation_items(order_id, "order_guard")) == 1
 
 
+def test_create_records_re_run_after_the_order_changed_reuses_the_records_it_made(
+    stack: SsrStack, order_id: str
+) -> None:
+    # given the records of a paid order, and then a line the catalog does not know added to the order
+    put_order(order_id)
+    first = created(order_id)
+    put_order(order_id, [*complete_system(), {"product_id": "NOT-IN-CATALOG", "quantity": 1}])
+    # when CreateRecords runs again (a redrive), and the order can no longer be planned
+    again = created(order_id)
+    # then the guard's records are reused, and no second record set exists
+    assert again == {**first, "reused": True}
+    assert len(stack.installation_items(order_id, "ssr")) == 1
+
+
 def test_an_order_with_a_hybrid_inverter_gets_a_hybrid_ssr(stack: SsrStack, order_id: str) -> None:
     put_order(order_id, complete_system(HYBRID_INVERTER))
     assert created(order_id)["system_type"] == "hybrid"
@@ -203,7 +258,7 @@ def test_two_concurrent_create_steps_for_one_order_leave_one_ssr(stack: SsrStack
     # given a paid order and two attempts that both reach their transaction before either commits
     put_order(order_id)
     both_ready = threading.Barrier(2, timeout=5)
-    connection = records._connection().client
+    connection = tables.connection().client
 
     def wait_for_the_other(**_: Any) -> None:
         both_ready.wait()
@@ -279,8 +334,8 @@ def test_the_confirmation_is_sent_once_with_the_exact_subject_and_no_secrets(sta
     put_order(order_id)
     ssr_id = created(order_id)["ssr_id"]
     # when SendConfirmation runs twice
-    first = step("send_confirmation", order_id, ssr_id=ssr_id)
-    second = step("send_confirmation", order_id, ssr_id=ssr_id)
+    first = step("send_confirmation", order_id, **loaded(order_id), ssr_id=ssr_id)
+    second = step("send_confirmation", order_id, **loaded(order_id), ssr_id=ssr_id)
     # then one email from the sender to John, subject "Order Confirmation - <number>", naming the SSR and the login
     assert (first, second) == ({"email": "sent"}, {"email": "already_sent"})
     (email,) = stack.sent_emails(order_id)
@@ -296,20 +351,21 @@ def test_a_throttled_send_releases_its_claim_so_the_retry_sends_exactly_one_emai
     stack: SsrStack, order_id: str
 ) -> None:
     put_order(order_id)
-    ssr_id = created(order_id)["ssr_id"]
+    state = {**loaded(order_id), "ssr_id": created(order_id)["ssr_id"]}
     with throttled(aws_clients.client("sesv2"), "SendEmail", times=2) as attempts:
         for _ in range(2):
             with pytest.raises(UpstreamUnavailable):
-                step("send_confirmation", order_id, ssr_id=ssr_id)
-        assert step("send_confirmation", order_id, ssr_id=ssr_id) == {"email": "sent"}
-        assert step("send_confirmation", order_id, ssr_id=ssr_id) == {"email": "already_sent"}
+                step("send_confirmation", order_id, **state)
+        assert step("send_confirmation", order_id, **state) == {"email": "sent"}
+        assert step("send_confirmation", order_id, **state) == {"email": "already_sent"}
     assert attempts == [3]
     assert len(stack.sent_emails(order_id)) == 1
 
 
 def test_an_order_without_an_email_address_gets_no_confirmation(stack: SsrStack, order_id: str) -> None:
     put_order(order_id, email=None)
-    assert step("send_confirmation", order_id, ssr_id=created(order_id)["ssr_id"]) == {"email": "no_address"}
+    state = {**loaded(order_id), "ssr_id": created(order_id)["ssr_id"]}
+    assert step("send_confirmation", order_id, **state) == {"email": "no_address"}
     assert stack.sent_emails(order_id) == []
 
 
@@ -318,9 +374,10 @@ def test_an_order_without_an_email_address_gets_no_confirmation(stack: SsrStack,
 
 def test_staff_are_told_once_with_the_branch_attribute_and_the_first_name_only(stack: SsrStack, order_id: str) -> None:
     put_order(order_id)
-    ssr_id = created(order_id)["ssr_id"]
-    step("notify_staff", order_id, ssr_id=ssr_id)
-    step("notify_staff", order_id, ssr_id=ssr_id)
+    records_created = created(order_id)
+    ssr_id = records_created["ssr_id"]
+    step("notify_staff", order_id, **loaded(order_id), **records_created)
+    step("notify_staff", order_id, **loaded(order_id), **records_created)
     (notice,) = stack.staff_notices(order_id)
     assert notice["attributes"]["branch"] == {"Type": "String", "Value": "harare"}
     for expected in (ssr_id, order_id, "John"):
@@ -334,8 +391,8 @@ def test_the_opensolar_sync_is_queued_once(stack: SsrStack, order_id: str) -> No
     put_order(order_id)
     records_created = created(order_id)
     ssr_id = records_created["ssr_id"]
-    assert step("queue_sync", order_id, ssr_id=ssr_id) == {"sync": "queued"}
-    assert step("queue_sync", order_id, ssr_id=ssr_id) == {"sync": "already_queued"}
+    assert step("queue_sync", order_id, **records_created) == {"sync": "queued"}
+    assert step("queue_sync", order_id, **records_created) == {"sync": "already_queued"}
     assert stack.sync_messages(order_id) == [
         {
             "installation_request_id": records_created["installation_request_id"],
@@ -353,7 +410,7 @@ def test_nothing_is_queued_when_the_integration_config_turns_auto_sync_off(stack
     put_order(order_id)
     try:
         # when QueueOpenSolarSync runs
-        result = step("queue_sync", order_id, ssr_id=created(order_id)["ssr_id"])
+        result = step("queue_sync", order_id, **created(order_id))
     finally:
         integration.delete_item(Key={"pk": "CONFIG", "sk": "OPENSOLAR"})
     # then nothing is queued

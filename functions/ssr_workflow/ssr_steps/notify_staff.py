@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from solar_core.installations import steps
-from solar_core.installations.models import SsrStepInput
+from solar_core.installations.models import StaffNoticeInput
 
 
 def run(task: dict[str, Any]) -> dict[str, Any]:
-    return steps.notify_staff(SsrStepInput.model_validate(task)).output
+    return steps.notify_staff(StaffNoticeInput.model_validate(task)).output

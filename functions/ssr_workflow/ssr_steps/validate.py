@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from solar_core.installations import steps
-from solar_core.installations.models import StepInput
+from solar_core.installations.models import ValidateInput
 
 
 def run(task: dict[str, Any]) -> dict[str, Any]:
-    return steps.validate(StepInput.model_validate(task)).model_dump(mode="json")
+    return steps.validate(ValidateInput.model_validate(task)).model_dump(mode="json")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
 from http import HTTPStatus
-from typing import Any
+from re import Match
+from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -15,6 +17,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
+from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.types import EventHandlerInstance
 from pydantic import ValidationError
 
@@ -66,6 +69,18 @@ class SlashTolerantHttpResolver(APIGatewayHttpResolver):
     def _compile_regex(rule: str, base_regex: str = "^{}/*$") -> Any:
         return APIGatewayHttpResolver._compile_regex(rule, base_regex)
 
+    def _convert_matches_into_route_keys(self, match: Match[str]) -> dict[str, str]:
+        """The route's parameters as API Gateway decoded them in `pathParameters`.
+
+        The regex captures them from the path as sent, where `/products/%C3%A9` would name product "%C3%A9", not "é".
+        """
+        captured: dict[str, str] = super()._convert_matches_into_route_keys(match)
+        decoded = self.current_event.path_parameters or {}
+        return {name: decoded.get(name, value) for name, value in captured.items()}
+
+
+ResourceId = Annotated[str, Path(min_length=1, max_length=128)]
+"""An id in a route's path: as long as the ids the models accept, so a longer one is a 400, not a table error."""
 
 STAFF_ONLY: dict[str, Any] = {"x-required-group": STAFF_GROUP}
 """Pass as `openapi_extensions=STAFF_ONLY` on an admin route: the edge refuses non-staff callers with 403."""
@@ -74,7 +89,11 @@ STAFF_ONLY: dict[str, Any] = {"x-required-group": STAFF_GROUP}
 def _check_body(app: APIGatewayHttpResolver) -> None:
     """Refuse bodies that are too large, not JSON or not parseable, before any field is looked at."""
     event = app.current_event
-    body = event.decoded_body or ""
+    try:
+        body = event.decoded_body or ""
+    except UnicodeDecodeError as exc:
+        # API Gateway base64-encodes a body that is not UTF-8 text; no JSON can be read from it.
+        raise errors.InvalidInput("The body is not UTF-8 text, so it is not JSON.") from exc
     if not body:
         return
     limit = get_settings().max_body_bytes
@@ -85,9 +104,22 @@ def _check_body(app: APIGatewayHttpResolver) -> None:
     if content_type and content_type != "application/json" and not content_type.endswith("+json"):
         raise errors.UnsupportedMediaType(f"Send the body as application/json, not {content_type}.")
     try:
-        json.loads(body)
+        json.loads(body, parse_constant=_not_json_constant, parse_float=_finite_float)
     except ValueError as exc:
         raise errors.InvalidInput(f"The body is not valid JSON: {exc}.") from exc
+
+
+def _not_json_constant(name: str) -> float:
+    """Python's parser reads NaN and Infinity, which JSON does not have and no answer could echo back."""
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _finite_float(text: str) -> float:
+    """A number such as 1e400 parses as infinity: refused like NaN, before it reaches a model or a table."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is too large a number")
+    return value
 
 
 def _check_role(app: APIGatewayHttpResolver) -> None:

@@ -6,7 +6,18 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    WithJsonSchema,
+    model_validator,
+)
+
+from solar_core.catalog.storable import ExtraSpec, JsonNumber, Measure, SpecName
 
 
 def _id_as_string(value: object) -> object:
@@ -18,7 +29,12 @@ def _id_as_string(value: object) -> object:
     return value
 
 
-Identifier = Annotated[str, BeforeValidator(_id_as_string), Field(min_length=1, max_length=128)]
+_IdText = Annotated[str, Field(min_length=1, max_length=128)]
+Identifier = Annotated[
+    _IdText,
+    # The request schema says what is accepted (a string or an integer); answers always hold the string.
+    BeforeValidator(_id_as_string, json_schema_input_type=_IdText | int),
+]
 
 
 def utc_iso(moment: datetime) -> str:
@@ -27,15 +43,18 @@ def utc_iso(moment: datetime) -> str:
 
 
 def _as_utc_iso(value: str) -> str:
-    """Any ISO 8601 timestamp (offset or Z; none means UTC) in the contract's UTC form."""
+    """Any ISO 8601 timestamp (offset or Z; none means UTC) in the contract's UTC form.
+
+    RFC 3339 allows a lower-case t and z; a moment whose UTC form falls outside years 1-9999 cannot be written.
+    """
     try:
-        moment = datetime.fromisoformat(value)
-    except ValueError as exc:
+        moment = datetime.fromisoformat(value.upper())
+        return utc_iso(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+    except (ValueError, OverflowError) as exc:
         raise ValueError("must be an ISO 8601 timestamp such as 2026-11-25T10:00:00Z") from exc
-    return utc_iso(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 
-UtcTimestamp = Annotated[str, AfterValidator(_as_utc_iso)]
+UtcTimestamp = Annotated[str, AfterValidator(_as_utc_iso), WithJsonSchema({"type": "string", "format": "date-time"})]
 
 
 class Category(StrEnum):
@@ -62,15 +81,16 @@ class RuleType(StrEnum):
 class ProductSpecs(BaseModel):
     """Technical specs the size checks read; unknown keys are kept for display."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", json_schema_extra={"propertyNames": {"minLength": 1}})
+    __pydantic_extra__: dict[SpecName, ExtraSpec] = Field(init=False)
 
-    rated_power_kw: float | None = Field(default=None, ge=0)
-    max_pv_input_kw: float | None = Field(default=None, ge=0)
-    max_battery_kwh: float | None = Field(default=None, ge=0)
-    nominal_voltage_v: float | None = Field(default=None, ge=0)
-    capacity_kwh: float | None = Field(default=None, ge=0)
-    power_w: float | None = Field(default=None, ge=0)
-    hybrid: bool | None = None
+    rated_power_kw: Measure | None = None
+    max_pv_input_kw: Measure | None = None
+    max_battery_kwh: Measure | None = None
+    nominal_voltage_v: Measure | None = None
+    capacity_kwh: Measure | None = None
+    power_w: Measure | None = None
+    hybrid: StrictBool | None = None
 
 
 class ProductIn(BaseModel):
@@ -81,9 +101,9 @@ class ProductIn(BaseModel):
     sku: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=1, max_length=200)
     category: Category
-    is_solar: bool | None = None
+    is_solar: StrictBool | None = None
     specs: ProductSpecs = Field(default_factory=ProductSpecs)
-    warranty_days: int | None = Field(default=None, ge=0, le=36500)
+    warranty_days: Annotated[int, Field(ge=0, le=36500), JsonNumber] | None = None
 
 
 class Product(ProductIn):
@@ -112,7 +132,7 @@ class PackageItem(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     product_id: Identifier
-    quantity: int = Field(gt=0, le=10000)
+    quantity: Annotated[int, Field(gt=0, le=10000), JsonNumber]
 
 
 class PackageIn(BaseModel):
@@ -121,7 +141,7 @@ class PackageIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200)
-    system_size_kw: float | None = Field(default=None, ge=0)
+    system_size_kw: Measure | None = None
     items: list[PackageItem] = Field(min_length=1, max_length=200)
 
 
@@ -142,7 +162,7 @@ class CompatibilityRuleIn(BaseModel):
     product_b_id: Identifier
     rule_type: RuleType
     reason: str = Field(default="", max_length=500)
-    is_active: bool = True
+    is_active: StrictBool = True
 
 
 class CompatibilityRule(CompatibilityRuleIn):
@@ -161,13 +181,22 @@ class CompatibilityRuleList(BaseModel):
 class WarrantyRuleIn(BaseModel):
     """Body of `POST /warranty-rules`: a rule for one product or for a whole category."""
 
-    model_config = ConfigDict(extra="forbid")
+    # The document says what `_names_what_it_covers` checks, so a client (or a generator) can tell beforehand.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
+                for name in ("product_id", "category")
+            ]
+        },
+    )
 
     product_id: Identifier | None = None
     category: Category | None = None
-    duration_days: int = Field(gt=0, le=36500)
-    priority: int = Field(default=0, ge=0, le=1000)
-    is_active: bool = True
+    duration_days: Annotated[int, Field(gt=0, le=36500), JsonNumber]
+    priority: Annotated[int, Field(ge=0, le=1000), JsonNumber] = 0
+    is_active: StrictBool = True
 
     @model_validator(mode="after")
     def _names_what_it_covers(self) -> Self:

@@ -4,6 +4,7 @@ Keys: a product is (`PRODUCT#<id>`, `PRODUCT`), a package (`PACKAGE#<id>`, `PACK
 lives in the partition `COMPATIBILITY_RULE` under a rule id derived from (type, a, b) — sorted for the symmetric
 types, ordered for REQUIRES — so a conditional put refuses a duplicate without reading first; the two GSIs find
 rules by either product. Warranty rules share the partition `WARRANTY_RULE`, so listing them is one Query.
+DynamoDB failures leave every public function as domain errors (`solar_core.aws_errors.storage_edge`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from solar_core import errors
+from solar_core.aws_errors import storage_edge
 from solar_core.catalog.models import (
     CompatibilityRule,
     CompatibilityRuleIn,
@@ -117,6 +119,7 @@ class _WarrantyRuleRecord(_CatalogRecord):
     created_at = UnicodeAttribute()
 
 
+@storage_edge
 def put_product(product_id: str, body: ProductIn) -> tuple[Product, bool]:
     """Create or replace a product; True when it is new. A replace keeps the original `created_at`."""
     now = utc_now()
@@ -125,6 +128,7 @@ def put_product(product_id: str, body: ProductIn) -> tuple[Product, bool]:
     return product.model_copy(update={"created_at": written.created_at}), written.created
 
 
+@storage_edge
 def get_product(product_id: str) -> Product:
     try:
         record = _ProductRecord.get(*_product_key(product_id))
@@ -133,12 +137,14 @@ def get_product(product_id: str) -> Product:
     return _model(Product, record)
 
 
+@storage_edge
 def get_products(product_ids: Iterable[str]) -> dict[str, Product]:
     """The products that exist among `product_ids` (one BatchGet per 100 ids), keyed by id."""
     keys = [_product_key(product_id) for product_id in dict.fromkeys(product_ids)]
     return {record.id: _model(Product, record) for record in _ProductRecord.batch_get(keys)}
 
 
+@storage_edge
 def put_package(package_id: str, body: PackageIn) -> tuple[Package, bool]:
     """Create or replace a package; True when it is new. A replace keeps the original `created_at`."""
     now = utc_now()
@@ -147,6 +153,7 @@ def put_package(package_id: str, body: PackageIn) -> tuple[Package, bool]:
     return package.model_copy(update={"created_at": written.created_at}), written.created
 
 
+@storage_edge
 def get_package(package_id: str) -> Package:
     try:
         record = _PackageRecord.get(*_package_key(package_id))
@@ -161,6 +168,7 @@ def rule_id_for(product_a_id: str, product_b_id: str, rule_type: RuleType) -> st
     return str(uuid.uuid5(_RULE_ID_NAMESPACE, json.dumps([rule_type.value, *pair])))
 
 
+@storage_edge
 def create_rule(body: CompatibilityRuleIn) -> CompatibilityRule:
     """Store a new rule; `Conflict` when the same (a, b, type) exists, decided by the write's condition."""
     rule_id = rule_id_for(body.product_a_id, body.product_b_id, body.rule_type)
@@ -177,6 +185,7 @@ def create_rule(body: CompatibilityRuleIn) -> CompatibilityRule:
     return rule
 
 
+@storage_edge
 def list_rules(product_id: str | None = None) -> list[CompatibilityRule]:
     """Every rule, or the rules naming `product_id` on either side (one Query per index)."""
     if product_id is None:
@@ -187,6 +196,7 @@ def list_rules(product_id: str | None = None) -> list[CompatibilityRule]:
     return sorted(rules.values(), key=lambda rule: (rule.created_at, rule.rule_id))
 
 
+@storage_edge
 def rules_for_products(product_ids: Iterable[str]) -> list[CompatibilityRule]:
     """The rules that can affect a set of products: pairs inside the set, and REQUIRES rules of its members.
 
@@ -201,6 +211,7 @@ def rules_for_products(product_ids: Iterable[str]) -> list[CompatibilityRule]:
     return rules
 
 
+@storage_edge
 def delete_rule(rule_id: str) -> None:
     try:
         _RuleRecord(RULES_PARTITION, rule_id).delete(condition=_RuleRecord.sk.exists())
@@ -210,12 +221,14 @@ def delete_rule(rule_id: str) -> None:
         raise
 
 
+@storage_edge
 def create_warranty_rule(body: WarrantyRuleIn) -> WarrantyRule:
     rule = WarrantyRule(rule_id=str(uuid.uuid4()), created_at=utc_now(), **body.model_dump())
     _record(_WarrantyRuleRecord, (WARRANTY_RULES_PARTITION, rule.rule_id), rule).save()
     return rule
 
 
+@storage_edge
 def list_warranty_rules() -> list[WarrantyRule]:
     """Every warranty rule, oldest first (one Query on their partition)."""
     rules = [_model(WarrantyRule, record) for record in _WarrantyRuleRecord.query(WARRANTY_RULES_PARTITION)]

@@ -6,9 +6,9 @@ from aws_lambda_powertools import Logger
 from pynamodb.exceptions import PutError
 
 from solar_core import errors
+from solar_core.aws_errors import storage_error
 from solar_core.installations.clock import iso, now
 from solar_core.installations.tables import AuditItem, order_pk
-from solar_core.installations.upstream import storage_error
 
 logger = Logger(child=True)
 
@@ -28,13 +28,17 @@ def audit_item(order_id: str, action: str, detail: str, ssr_id: str | None = Non
 
 def record(order_id: str, action: str, detail: str, ssr_id: str | None = None) -> bool:
     """Adds the entry unless this action was already audited for the order; True when it was added."""
-    item = audit_item(order_id, action, detail, ssr_id)
+    return save(audit_item(order_id, action, detail, ssr_id))
+
+
+def save(entry: AuditItem) -> bool:
+    """Saves the entry unless its action was already audited for the order; True when it was added."""
     try:
-        item.save(condition=AuditItem.pk.does_not_exist())
+        entry.save(condition=AuditItem.pk.does_not_exist())
     except PutError as exc:
         error = storage_error(exc)
         if isinstance(error, errors.Conflict):
-            logger.debug("audit entry already recorded", extra={"action": action})
+            logger.debug("audit entry already recorded", extra={"action": entry.action})
             return False
         raise error from exc
     return True

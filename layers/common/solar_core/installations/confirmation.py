@@ -9,10 +9,11 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import BotoCoreError, ClientError
 
 from solar_core.aws_clients import client
+from solar_core.aws_errors import upstream_error
 from solar_core.installations import markers
 from solar_core.installations.messages import Email
 from solar_core.installations.privacy import mask_email
-from solar_core.installations.upstream import upstream_error
+from solar_core.installations.tables import AuditItem
 from solar_core.settings import get_settings
 
 logger = Logger(child=True)
@@ -46,13 +47,18 @@ def _send(recipient: str, email: Email, ses: Any) -> str:
     return str(response.get("MessageId", ""))
 
 
-def send_confirmation(order_id: str, recipient: str | None, email: Email, ses: Any | None = None) -> EmailOutcome:
-    """Sends `email` to `recipient` unless it was already sent for the order; no address → nothing to send."""
+def send_confirmation(
+    order_id: str, recipient: str | None, email: Email, *, entry: AuditItem, ses: Any | None = None
+) -> EmailOutcome:
+    """Sends `email` to `recipient` unless it was already sent for the order; no address → nothing to send.
+
+    `entry` is the audit entry written together with the record that the email went out.
+    """
     if not recipient:
         logger.info("no email address on the order; confirmation not sent")
         return EmailOutcome.NO_ADDRESS
     sender = ses or client("sesv2")
-    sent_now = markers.run_once(order_id, MARKER, lambda: _send(recipient, email, sender))
+    sent_now = markers.run_once(order_id, MARKER, lambda: _send(recipient, email, sender), entry)
     if sent_now:
         logger.info("confirmation sent", extra={"recipient": mask_email(recipient)})
         return EmailOutcome.SENT

@@ -10,8 +10,8 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import BotoCoreError, ClientError
 
 from solar_core.aws_clients import client
+from solar_core.aws_errors import error_code, upstream_error
 from solar_core.installations.ids import execution_name
-from solar_core.installations.upstream import error_code, upstream_error
 from solar_core.settings import get_settings
 
 logger = Logger(child=True)

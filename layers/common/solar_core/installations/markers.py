@@ -11,12 +11,14 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from aws_lambda_powertools import Logger
-from pynamodb.exceptions import DeleteError, DoesNotExist, GetError, PutError, UpdateError
+from pynamodb.exceptions import DeleteError, DoesNotExist, GetError, PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
 
 from solar_core import errors
+from solar_core.aws_errors import storage_error
 from solar_core.installations.clock import iso, now
-from solar_core.installations.tables import MarkerItem, order_pk
-from solar_core.installations.upstream import storage_error
+from solar_core.installations.tables import AuditItem, MarkerItem, connection, order_pk
 
 logger = Logger(child=True)
 
@@ -55,17 +57,26 @@ def _claim(order_id: str, kind: str) -> bool:
     raise errors.UpstreamUnavailable(f"Another attempt is performing the {kind} right now; retry later.")
 
 
-def _complete(order_id: str, kind: str, detail: str) -> None:
+def _complete(order_id: str, kind: str, detail: str, entry: AuditItem | None) -> None:
+    """Marks the side effect done, and writes its audit entry in the same transaction when it has one."""
     marker = _marker(order_id, kind)
+    done: list[Action] = [
+        MarkerItem.status.set(_DONE),
+        MarkerItem.completed_at.set(iso(now())),
+        MarkerItem.detail.set(detail),
+    ]
+    if entry is None:
+        try:
+            marker.update(actions=done)
+        except UpdateError as exc:
+            raise storage_error(exc) from exc
+        return
     try:
-        marker.update(
-            actions=[
-                MarkerItem.status.set(_DONE),
-                MarkerItem.completed_at.set(iso(now())),
-                MarkerItem.detail.set(detail),
-            ]
-        )
-    except UpdateError as exc:
+        with TransactWrite(connection=connection()) as transaction:
+            transaction.update(marker, actions=done)
+            # Unconditional: holding the claim makes this run the only one that completes the side effect.
+            transaction.save(entry)
+    except TransactWriteError as exc:
         raise storage_error(exc) from exc
 
 
@@ -79,10 +90,11 @@ def _release(order_id: str, kind: str) -> None:
             raise error from exc
 
 
-def run_once(order_id: str, kind: str, side_effect: Callable[[], str]) -> bool:
+def run_once(order_id: str, kind: str, side_effect: Callable[[], str], entry: AuditItem | None = None) -> bool:
     """Performs `side_effect` (which returns a short detail, e.g. a message id) unless it was done for the order.
 
-    True when it ran now, False when it had already been done.
+    True when it ran now, False when it had already been done. The audit `entry`, if any, is written with the
+    marker's completion, so the entry exists exactly when the side effect is recorded as done.
     """
     if not _claim(order_id, kind):
         logger.info("side effect already done for this order", extra={"side_effect": kind})
@@ -92,5 +104,5 @@ def run_once(order_id: str, kind: str, side_effect: Callable[[], str]) -> bool:
     except BaseException:
         _release(order_id, kind)
         raise
-    _complete(order_id, kind, detail)
+    _complete(order_id, kind, detail, entry)
     return True

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-from solar_core.installations.models import InstallationRequest, ServiceSystemRecord, Warranty
+from solar_core.installations.models import CreatedRecords, InstallationRequest, ServiceSystemRecord, Warranty
+from solar_core.orders.notes import AUTOMATION_PREFIX
 
 _SNS_SUBJECT_LIMIT = 100
 
@@ -27,8 +28,8 @@ class StaffNotice:
     message: str
 
 
-def _size(ssr: ServiceSystemRecord) -> str:
-    return f"{ssr.system_size_kw:g} kW" if ssr.system_size_kw is not None else "to be confirmed"
+def _size(system_size_kw: float | None) -> str:
+    return f"{system_size_kw:g} kW" if system_size_kw is not None else "to be confirmed"
 
 
 def _equipment(ssr: ServiceSystemRecord) -> list[str]:
@@ -57,7 +58,7 @@ def confirmation_email(
     portal_username: str,
 ) -> Email:
     """Subject `Order Confirmation - {order_number}`; the body: SSR, system, warranties and portal login."""
-    system = [f"Type: {ssr.system_type.value.capitalize()}", f"Size: {_size(ssr)}"]
+    system = [f"Type: {ssr.system_type.value.capitalize()}", f"Size: {_size(ssr.system_size_kw)}"]
     equipment = _equipment(ssr)
     warranty_lines = _warranties(warranties)
     request_line = (
@@ -120,13 +121,13 @@ def _sns_subject(text: str) -> str:
     return flat[:_SNS_SUBJECT_LIMIT]
 
 
-def ssr_created_notice(*, order_number: str, first_name: str, ssr: ServiceSystemRecord) -> StaffNotice:
+def ssr_created_notice(*, order_number: str, first_name: str, records: CreatedRecords) -> StaffNotice:
     message = (
-        f"SSR {ssr.ssr_id} was created for order {order_number} (customer {first_name}).\n"
-        f"System: {ssr.system_type.value}, {_size(ssr)}.\n"
-        f"Installation request {ssr.installation_request_id} is pending scheduling."
+        f"SSR {records.ssr_id} was created for order {order_number} (customer {first_name}).\n"
+        f"System: {records.system_type.value}, {_size(records.system_size_kw)}.\n"
+        f"Installation request {records.installation_request_id} is pending scheduling."
     )
-    return StaffNotice(subject=_sns_subject(f"New SSR {ssr.ssr_id} for order {order_number}"), message=message)
+    return StaffNotice(subject=_sns_subject(f"New SSR {records.ssr_id} for order {order_number}"), message=message)
 
 
 def order_flagged_notice(*, order_number: str, first_name: str, reasons: Sequence[str]) -> StaffNotice:
@@ -149,5 +150,5 @@ def order_refunded_notice(
 
 
 def flag_note(reasons: Sequence[str]) -> str:
-    """The line appended to the order's notes when automation flags it."""
-    return "[automation] Equipment check failed, no SSR created: " + "; ".join(reasons or ["no reason given"])
+    """The line appended to the order's notes when automation flags it (an automation line: CRM writes keep it)."""
+    return f"{AUTOMATION_PREFIX}Equipment check failed, no SSR created: " + "; ".join(reasons or ["no reason given"])

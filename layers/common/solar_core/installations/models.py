@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SerializationInfo, SerializerFunctionWrapHandler, model_serializer
 
+from solar_core.catalog.models import PackageItem
 from solar_core.orders.models import Address
 
 
@@ -107,6 +108,8 @@ class ServiceRequestView(BaseModel):
 
 
 # ---------------------------------------------------------------- what the workflow's steps take and give back
+# The workflow's state carries ids and the few facts later steps need, never contact details: Step Functions keeps
+# every state in the execution history. The steps that need the customer's email or phone read them.
 
 
 class StepInput(BaseModel):
@@ -121,7 +124,40 @@ class SsrStepInput(StepInput):
     ssr_id: str = Field(min_length=1, max_length=64)
 
 
-class FlagInput(StepInput):
+class OrderFacts(BaseModel):
+    """What messages say about an order: its number, its branch and the customer's first name."""
+
+    order_number: str = Field(min_length=1, max_length=64)
+    branch_id: str = Field(default="", max_length=64)
+    first_name: str = Field(min_length=1, max_length=100)
+
+
+class CreatedRecords(BaseModel):
+    """The order's record set as the steps after CreateRecords need it: the ids, the system's type and size."""
+
+    ssr_id: str = Field(min_length=1, max_length=64)
+    installation_request_id: str = Field(min_length=1, max_length=64)
+    system_type: SystemType
+    system_size_kw: float | None = None
+
+
+class OrderSummary(OrderFacts):
+    """LoadOrder's result: whether the order goes on to validation (and why not), and what later steps need."""
+
+    proceed: bool
+    skip_reason: str | None
+    solar_lines: int
+    other_lines: int
+    solar_items: list[PackageItem]
+
+
+class ValidateInput(StepInput):
+    """The solar lines to check, one item per product, as LoadOrder summed them."""
+
+    items: list[PackageItem] = Field(min_length=1, max_length=500)
+
+
+class FlagInput(StepInput, OrderFacts):
     reasons: list[str] = Field(default_factory=list)
 
 
@@ -129,19 +165,21 @@ class SkipInput(StepInput):
     reason: str = Field(min_length=1, max_length=500)
 
 
+class ConfirmationInput(SsrStepInput, OrderFacts):
+    """SendConfirmation: the SSR to confirm and how the email names the order; the address is read, not passed."""
+
+
+class StaffNoticeInput(StepInput, OrderFacts, CreatedRecords):
+    """NotifyStaff: everything the notice says, from the state (no read)."""
+
+
+class SyncInput(StepInput, CreatedRecords):
+    """QueueOpenSolarSync: the records the sync request names."""
+
+
 class FailureInput(StepInput):
     error: str = Field(default="States.Unknown", max_length=256)
     cause: str = Field(default="", max_length=32768)
-
-
-class OrderSummary(BaseModel):
-    """LoadOrder's result: whether the order goes on to validation, and why not when it does not."""
-
-    order_number: str
-    proceed: bool
-    skip_reason: str | None
-    solar_lines: int
-    other_lines: int
 
 
 class ValidationOutcome(BaseModel):
@@ -150,8 +188,7 @@ class ValidationOutcome(BaseModel):
     warnings: list[str]
 
 
-class CreatedRecords(BaseModel):
-    ssr_id: str
-    installation_request_id: str
-    system_type: SystemType
+class CreateRecordsOutcome(CreatedRecords):
+    """CreateRecords' result: the records, and whether an earlier attempt had made them (then reused)."""
+
     reused: bool

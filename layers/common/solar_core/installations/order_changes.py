@@ -88,23 +88,20 @@ def _text(image: dict[str, Any], *path: str) -> str:
 
 
 def note_refund(order_id: str, new_image: dict[str, Any]) -> ChangeOutcome:
-    """Audit entry and one staff notice when the refunded order already has an SSR; nothing is deleted."""
+    """One staff notice, with its audit entry, when the refunded order already has an SSR; nothing is deleted."""
     created = records.get_guard(order_id)
     if created is None:
         logger.info("order refunded before any SSR existed; nothing to note")
         return ChangeOutcome.IGNORED
     order_number = _text(new_image, "order_number") or order_id
-    audit.record(
-        order_id,
-        "order_refunded",
-        f"Order refunded after SSR {created.ssr_id} was created; nothing was deleted.",
-        created.ssr_id,
-    )
     notice = order_refunded_notice(
         order_number=order_number,
         first_name=_text(new_image, "customer", "first_name") or "unknown",
         ssr_id=created.ssr_id,
         installation_request_id=created.installation_request_id,
     )
-    staff.notify_staff(order_id, staff.NoticeKind.ORDER_REFUNDED, notice, _text(new_image, "branch_id"))
+    detail = f"Order refunded after SSR {created.ssr_id} was created; nothing was deleted."
+    entry = audit.audit_item(order_id, "order_refunded", detail, created.ssr_id)
+    branch_id = _text(new_image, "branch_id")
+    staff.notify_staff(order_id, staff.NoticeKind.ORDER_REFUNDED, notice, branch_id, entry=entry)
     return ChangeOutcome.REFUND_NOTED

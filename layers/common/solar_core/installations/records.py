@@ -7,13 +7,12 @@ many attempts race or re-run, one record set exists per order; a loser reads the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, GetError, QueryError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from solar_core import errors
+from solar_core.aws_errors import cancellation_codes, storage_error
 from solar_core.installations.audit import audit_item
 from solar_core.installations.models import (
     AuditEntry,
@@ -35,13 +34,12 @@ from solar_core.installations.tables import (
     SsrItem,
     WarrantyItem,
     as_map,
+    connection,
     order_pk,
     plain,
     ssr_pk,
 )
-from solar_core.installations.upstream import TRANSIENT_CODES, storage_error
 from solar_core.orders.models import Address
-from solar_core.settings import get_settings
 
 # DynamoDB's transaction limit is 100 items: guard, SSR, installation request and one audit entry leave 96.
 MAX_WARRANTIES = 96
@@ -68,11 +66,6 @@ class RecordSet:
     audit: AuditEntry
 
 
-@cache
-def _connection() -> Connection:
-    return Connection(region=get_settings().aws_region)
-
-
 def get_guard(order_id: str) -> CreatedRecords | None:
     """The record set already created for the order, if any (a strongly consistent read)."""
     try:
@@ -85,7 +78,7 @@ def get_guard(order_id: str) -> CreatedRecords | None:
         ssr_id=guard.ssr_id,
         installation_request_id=guard.installation_request_id,
         system_type=SystemType(guard.system_type),
-        reused=True,
+        system_size_kw=guard.system_size_kw,
     )
 
 
@@ -158,11 +151,12 @@ def write_record_set(record_set: RecordSet) -> None:
         ssr_id=ssr.ssr_id,
         installation_request_id=ssr.installation_request_id,
         system_type=ssr.system_type.value,
+        system_size_kw=ssr.system_size_kw,
         created_at=ssr.created_at,
     )
     audit = record_set.audit
     try:
-        with TransactWrite(connection=_connection()) as transaction:
+        with TransactWrite(connection=connection()) as transaction:
             transaction.save(guard, condition=OrderGuardItem.pk.does_not_exist())
             transaction.save(_ssr_item(record_set), condition=SsrItem.pk.does_not_exist())
             transaction.save(_installation_request_item(record_set))
@@ -174,15 +168,13 @@ def write_record_set(record_set: RecordSet) -> None:
 
 
 def _transaction_error(exc: TransactWriteError) -> errors.DomainError:
-    codes = [reason.code if reason else None for reason in exc.cancellation_reasons]
+    codes = cancellation_codes(exc)
     if codes and codes[0] == "ConditionalCheckFailed":
         return OrderAlreadyHasSsr("The order already has an SSR.")
     if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
         return SsrIdTaken("The SSR id is taken.")
     if "TransactionConflict" in codes:
         return ConcurrentCreation("Another transaction is creating records for this order.")
-    if any(code in TRANSIENT_CODES or code == "ThrottlingError" for code in codes):
-        return errors.UpstreamUnavailable("DynamoDB throttled the transaction.")
     return storage_error(exc)
 
 

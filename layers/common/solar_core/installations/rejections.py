@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pynamodb.exceptions import PutError
 
+from solar_core.aws_errors import storage_error
 from solar_core.installations.clock import iso, now
 from solar_core.installations.tables import RejectedRecordItem, order_pk
-from solar_core.installations.upstream import storage_error
 
 
 def record_rejection(order_id: str, sequence_number: str, reason: str, fields: list[str]) -> None:

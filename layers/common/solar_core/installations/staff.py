@@ -9,9 +9,10 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import BotoCoreError, ClientError
 
 from solar_core.aws_clients import client
+from solar_core.aws_errors import upstream_error
 from solar_core.installations import markers
 from solar_core.installations.messages import StaffNotice
-from solar_core.installations.upstream import upstream_error
+from solar_core.installations.tables import AuditItem
 from solar_core.settings import get_settings
 
 logger = Logger(child=True)
@@ -39,10 +40,21 @@ def _publish(notice: StaffNotice, branch_id: str, sns: Any) -> str:
     return str(response.get("MessageId", ""))
 
 
-def notify_staff(order_id: str, kind: NoticeKind, notice: StaffNotice, branch_id: str, sns: Any | None = None) -> bool:
-    """Publishes the notice unless this kind was already published for the order; True when published now."""
+def notify_staff(
+    order_id: str,
+    kind: NoticeKind,
+    notice: StaffNotice,
+    branch_id: str,
+    *,
+    entry: AuditItem | None = None,
+    sns: Any | None = None,
+) -> bool:
+    """Publishes the notice unless this kind was already published for the order; True when published now.
+
+    `entry`, when given, is the audit entry written together with the record that the notice went out.
+    """
     publisher = sns or client("sns")
-    published = markers.run_once(order_id, kind.value, lambda: _publish(notice, branch_id, publisher))
+    published = markers.run_once(order_id, kind.value, lambda: _publish(notice, branch_id, publisher), entry)
     if published:
         logger.info("staff notified", extra={"notice": kind.value, "branch": branch_id or UNASSIGNED_BRANCH})
     return published

@@ -1,7 +1,10 @@
 """The SSR workflow's steps as use cases. Each is idempotent: a retried or re-run step changes nothing twice.
 
-Steps pass ids, not documents: each reloads what it needs (the order, the stored records), so the workflow's state
-stays small and a step re-run after a crash sees the same stored truth as the first attempt.
+Steps pass ids and a few facts through the workflow's state, not documents: LoadOrder reads the order once and hands
+on its number, branch, the customer's first name and the solar lines; CreateRecords hands on the records' ids, type
+and size. A step that needs more (contact details, the full record set) reads it from the stored truth, so a step
+re-run after a crash sees what the first attempt saw. Audit entries are written with the state change or the
+side-effect marker they describe, in the same DynamoDB write.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ from aws_lambda_powertools import Logger
 from solar_core import errors
 from solar_core.catalog import service as catalog_service
 from solar_core.catalog import store as catalog_store
-from solar_core.catalog.models import Product
 from solar_core.installations import audit, automation, confirmation, ids, portal, records, staff, sync_request
 from solar_core.installations.clock import now
 from solar_core.installations.messages import (
@@ -25,45 +27,28 @@ from solar_core.installations.messages import (
 )
 from solar_core.installations.models import (
     AutomationState,
-    CreatedRecords,
+    ConfirmationInput,
+    CreateRecordsOutcome,
     FailureInput,
     FlagInput,
     OrderSummary,
     SkipInput,
     SsrStepInput,
+    StaffNoticeInput,
     StepInput,
+    SyncInput,
+    ValidateInput,
     ValidationOutcome,
 )
 from solar_core.installations.record_plan import plan_record_set
-from solar_core.installations.system import LineSplit, split_lines, validation_items
-from solar_core.installations.upstream import aws_errors
+from solar_core.installations.system import split_lines, validation_items
 from solar_core.orders import store as orders
-from solar_core.orders.models import Order
 from solar_core.settings import get_settings
 
 logger = Logger(child=True)
 
 MAX_REASONS = 20
 _SSR_ID_ATTEMPTS = 3
-
-
-@dataclass(frozen=True)
-class _SolarOrder:
-    order: Order
-    products: dict[str, Product]
-    lines: LineSplit
-
-
-def _order(order_id: str) -> Order:
-    with aws_errors("DynamoDB"):
-        return orders.get_order(order_id)
-
-
-def _solar_order(order_id: str) -> _SolarOrder:
-    order = _order(order_id)
-    with aws_errors("DynamoDB"):
-        products = catalog_store.get_products(line.product_id for line in order.items)
-    return _SolarOrder(order, products, split_lines(order, products))
 
 
 @dataclass(frozen=True)
@@ -76,37 +61,38 @@ class StepResult:
 
 def load_order(step: StepInput) -> OrderSummary:
     """LoadOrder: is the order still won and paid, and has it solar lines? (Other lines never get an SSR.)"""
-    solar = _solar_order(step.order_id)
-    order = solar.order
+    order = orders.get_order(step.order_id)
+    lines = split_lines(order, catalog_store.get_products(line.product_id for line in order.items))
     skip_reason = None
     if not order.is_won_and_paid:
         skip_reason = "The order is no longer closed won and paid."
-    elif not solar.lines.solar:
+    elif not lines.solar:
         skip_reason = "The order has no solar lines."
     logger.info(
         "order loaded",
-        extra={"solar_lines": len(solar.lines.solar), "other_lines": len(solar.lines.other), "skip": bool(skip_reason)},
+        extra={"solar_lines": len(lines.solar), "other_lines": len(lines.other), "skip": bool(skip_reason)},
     )
     return OrderSummary(
         order_number=order.order_number,
+        branch_id=order.branch_id,
+        first_name=order.customer.first_name,
         proceed=skip_reason is None,
         skip_reason=skip_reason,
-        solar_lines=len(solar.lines.solar),
-        other_lines=len(solar.lines.other),
+        solar_lines=len(lines.solar),
+        other_lines=len(lines.other),
+        solar_items=validation_items(lines.solar),
     )
 
 
 def record_skipped(step: SkipInput) -> StepResult:
-    first = audit.record(step.order_id, "automation_skipped", step.reason)
-    automation.mark_final(step.order_id, AutomationState.SKIPPED, reason=step.reason)
+    entry = audit.audit_item(step.order_id, "automation_skipped", step.reason)
+    first = automation.record_final(step.order_id, AutomationState.SKIPPED, entry, reason=step.reason)
     return StepResult({"state": AutomationState.SKIPPED.value}, first)
 
 
-def validate(step: StepInput) -> ValidationOutcome:
+def validate(step: ValidateInput) -> ValidationOutcome:
     """ValidateCompatibility: the catalog's rules engine over the solar lines (no stated size: specs decide)."""
-    solar = _solar_order(step.order_id)
-    with aws_errors("DynamoDB"):
-        report = catalog_service.validate_items(validation_items(solar.lines.solar), None)
+    report = catalog_service.validate_items(step.items, None)
     found_errors = [*report.compatibility.errors, *report.system_size.errors]
     warnings = [*report.compatibility.warnings, *report.system_size.warnings]
     logger.info("order validated", extra={"valid": report.overall_valid, "errors": len(found_errors)})
@@ -118,117 +104,115 @@ def validate(step: StepInput) -> ValidationOutcome:
 
 
 def flag_order(step: FlagInput) -> StepResult:
-    """FlagOrder: a flag line in the order's notes, an audit entry, one staff notice, automation state `flagged`."""
-    order = _order(step.order_id)
+    """FlagOrder: a flag line in the order's notes, one staff notice, automation state `flagged` with its audit."""
     reasons = step.reasons[:MAX_REASONS] or ["The equipment check failed."]
-    with aws_errors("DynamoDB"):
-        orders.append_order_note(step.order_id, flag_note(reasons))
-    first = audit.record(step.order_id, "order_flagged", "; ".join(reasons))
-    notice = order_flagged_notice(
-        order_number=order.order_number, first_name=order.customer.first_name, reasons=reasons
-    )
-    staff.notify_staff(step.order_id, staff.NoticeKind.ORDER_FLAGGED, notice, order.branch_id)
-    automation.mark_final(step.order_id, AutomationState.FLAGGED, reason="; ".join(reasons))
+    orders.append_order_note(step.order_id, flag_note(reasons))
+    notice = order_flagged_notice(order_number=step.order_number, first_name=step.first_name, reasons=reasons)
+    staff.notify_staff(step.order_id, staff.NoticeKind.ORDER_FLAGGED, notice, step.branch_id)
+    entry = audit.audit_item(step.order_id, "order_flagged", "; ".join(reasons))
+    first = automation.record_final(step.order_id, AutomationState.FLAGGED, entry, reason="; ".join(reasons))
     return StepResult({"state": AutomationState.FLAGGED.value}, first)
 
 
-def create_records(step: StepInput) -> CreatedRecords:
+def create_records(step: StepInput) -> CreateRecordsOutcome:
     """CreateRecords: the SSR, installation request, warranties and audit in one transaction, once per order.
 
-    An existing guard means an earlier attempt (a crash-and-rerun, a concurrent run) created them: reuse its SSR.
+    The transaction's guard decides, so the happy path reads no guard. Only when the transaction finds one (an earlier
+    attempt, crashed and re-run, or a concurrent one made the records) or the order can no longer be planned (it or
+    the catalog changed since) is the guard read, and its SSR reused when it exists.
     """
-    existing = records.get_guard(step.order_id)
-    if existing is not None:
-        logger.info("records already exist; reused", extra={"ssr_id": existing.ssr_id})
-        return existing
-    solar = _solar_order(step.order_id)
-    if solar.lines.unknown_product_ids:
-        raise errors.Unprocessable(f"Unknown products: {', '.join(sorted(set(solar.lines.unknown_product_ids)))}.")
-    with aws_errors("DynamoDB"):
-        rules = catalog_store.list_warranty_rules()
+    try:
+        return _create_records(step.order_id)
+    except (
+        records.OrderAlreadyHasSsr,
+        records.ConcurrentCreation,
+        errors.Unprocessable,
+        errors.InvalidInput,
+        errors.NotFound,
+    ) as exc:
+        existing = records.get_guard(step.order_id)
+        if existing is None:
+            if isinstance(exc, records.OrderAlreadyHasSsr):
+                raise errors.UpstreamUnavailable("A concurrent creation has not committed yet; retry.") from exc
+            raise
+    logger.info("records already exist; reused", extra={"ssr_id": existing.ssr_id})
+    return CreateRecordsOutcome(**existing.model_dump(), reused=True)
+
+
+def _create_records(order_id: str) -> CreateRecordsOutcome:
+    order = orders.get_order(order_id)
+    products = catalog_store.get_products(line.product_id for line in order.items)
+    lines = split_lines(order, products)
+    if lines.unknown_product_ids:
+        raise errors.Unprocessable(f"Unknown products: {', '.join(sorted(set(lines.unknown_product_ids)))}.")
+    rules = catalog_store.list_warranty_rules()
     for _ in range(_SSR_ID_ATTEMPTS):
         record_set = plan_record_set(
-            solar.order,
-            solar_lines=solar.lines.solar,
-            products=solar.products,
-            rules=rules,
-            ssr_id=ids.new_ssr_id(),
-            at=now(),
+            order, solar_lines=lines.solar, products=products, rules=rules, ssr_id=ids.new_ssr_id(), at=now()
         )
         try:
             records.write_record_set(record_set)
         except records.SsrIdTaken:
             continue
-        except (records.OrderAlreadyHasSsr, records.ConcurrentCreation) as exc:
-            winner = records.get_guard(step.order_id)
-            if winner is None:
-                raise errors.UpstreamUnavailable("A concurrent creation has not committed yet; retry.") from exc
-            logger.info("another attempt created the records first; reused", extra={"ssr_id": winner.ssr_id})
-            return winner
-        logger.info("records created", extra={"ssr_id": record_set.ssr.ssr_id})
-        return CreatedRecords(
-            ssr_id=record_set.ssr.ssr_id,
-            installation_request_id=record_set.installation_request.id,
-            system_type=record_set.ssr.system_type,
+        ssr = record_set.ssr
+        logger.info("records created", extra={"ssr_id": ssr.ssr_id})
+        return CreateRecordsOutcome(
+            ssr_id=ssr.ssr_id,
+            installation_request_id=ssr.installation_request_id,
+            system_type=ssr.system_type,
+            system_size_kw=ssr.system_size_kw,
             reused=False,
         )
     raise errors.UpstreamUnavailable("No free SSR id after several attempts; retry.")
 
 
 def grant_portal_access(step: SsrStepInput) -> StepResult:
-    order = _order(step.order_id)
-    outcome = portal.grant_portal_access(order.customer)
+    outcome = portal.grant_portal_access(orders.get_customer(step.order_id))
     first = audit.record(step.order_id, "portal_access_granted", f"Customer portal user {outcome.value}.", step.ssr_id)
     return StepResult({"portal_user": outcome.value}, first)
 
 
-def send_confirmation(step: SsrStepInput) -> StepResult:
-    order = _order(step.order_id)
+def send_confirmation(step: ConfirmationInput) -> StepResult:
+    customer = orders.get_customer(step.order_id)
     stored = records.get_record_set(step.ssr_id)
     email = confirmation_email(
-        first_name=order.customer.first_name,
-        order_number=order.order_number,
+        first_name=step.first_name,
+        order_number=step.order_number,
         ssr=stored.ssr,
         installation_request=stored.installation_request,
         warranties=stored.warranties,
         portal_url=get_settings().portal_url,
-        portal_username=portal.portal_username(order.customer),
+        portal_username=portal.portal_username(customer),
     )
-    outcome = confirmation.send_confirmation(step.order_id, order.customer.email, email)
-    first = False
-    if outcome is not confirmation.EmailOutcome.NO_ADDRESS:
-        first = audit.record(step.order_id, "confirmation_sent", f"Order confirmation for {step.ssr_id} emailed.")
-    return StepResult({"email": outcome.value}, first)
+    entry = audit.audit_item(step.order_id, "confirmation_sent", f"Order confirmation for {step.ssr_id} emailed.")
+    outcome = confirmation.send_confirmation(step.order_id, customer.email, email, entry=entry)
+    return StepResult({"email": outcome.value}, outcome is confirmation.EmailOutcome.SENT)
 
 
-def notify_staff(step: SsrStepInput) -> StepResult:
-    order = _order(step.order_id)
-    ssr = records.get_ssr(step.ssr_id)
-    notice = ssr_created_notice(order_number=order.order_number, first_name=order.customer.first_name, ssr=ssr)
-    staff.notify_staff(step.order_id, staff.NoticeKind.SSR_CREATED, notice, order.branch_id)
-    first = audit.record(step.order_id, "staff_notified", f"Staff told about {step.ssr_id}.", step.ssr_id)
-    return StepResult({"staff_notice": "published"}, first)
+def notify_staff(step: StaffNoticeInput) -> StepResult:
+    notice = ssr_created_notice(order_number=step.order_number, first_name=step.first_name, records=step)
+    entry = audit.audit_item(step.order_id, "staff_notified", f"Staff told about {step.ssr_id}.", step.ssr_id)
+    published = staff.notify_staff(step.order_id, staff.NoticeKind.SSR_CREATED, notice, step.branch_id, entry=entry)
+    return StepResult({"staff_notice": "published"}, published)
 
 
-def queue_sync(step: SsrStepInput) -> StepResult:
-    ssr = records.get_ssr(step.ssr_id)
+def queue_sync(step: SyncInput) -> StepResult:
+    detail = f"OpenSolar sync requested for {step.installation_request_id}."
     outcome = sync_request.queue_sync(
         order_id=step.order_id,
-        ssr_id=ssr.ssr_id,
-        installation_request_id=ssr.installation_request_id,
-        system_type=ssr.system_type,
+        ssr_id=step.ssr_id,
+        installation_request_id=step.installation_request_id,
+        system_type=step.system_type,
+        entry=audit.audit_item(step.order_id, "sync_queued", detail, step.ssr_id),
     )
-    first = False
-    if outcome is not sync_request.SyncOutcome.DISABLED:
-        detail = f"OpenSolar sync requested for {ssr.installation_request_id}."
-        first = audit.record(step.order_id, "sync_queued", detail, step.ssr_id)
-    return StepResult({"sync": outcome.value}, first)
+    return StepResult({"sync": outcome.value}, outcome is sync_request.SyncOutcome.QUEUED)
 
 
 def record_outcome(step: SsrStepInput) -> StepResult:
-    """RecordOutcome: automation state `created` with the SSR id."""
-    automation.mark_final(step.order_id, AutomationState.CREATED, ssr_id=step.ssr_id)
-    first = audit.record(step.order_id, "automation_completed", f"Automation completed for {step.ssr_id}.", step.ssr_id)
+    """RecordOutcome: automation state `created` with the SSR id, and its audit entry."""
+    detail = f"Automation completed for {step.ssr_id}."
+    entry = audit.audit_item(step.order_id, "automation_completed", detail, step.ssr_id)
+    first = automation.record_final(step.order_id, AutomationState.CREATED, entry, ssr_id=step.ssr_id)
     return StepResult({"state": AutomationState.CREATED.value}, first)
 
 
@@ -248,6 +232,6 @@ def mark_failed(step: FailureInput) -> StepResult:
     """MarkFailed: automation state `failed` with the error name and cause, and an audit entry."""
     reason = failure_reason(step.error, step.cause)
     logger.error("automation failed", extra={"error": step.error})
-    first = audit.record(step.order_id, "automation_failed", reason)
-    automation.mark_final(step.order_id, AutomationState.FAILED, reason=reason)
+    entry = audit.audit_item(step.order_id, "automation_failed", reason)
+    first = automation.record_final(step.order_id, AutomationState.FAILED, entry, reason=reason)
     return StepResult({"state": AutomationState.FAILED.value}, first)

@@ -11,9 +11,10 @@ from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from solar_core.aws_clients import client
+from solar_core.aws_errors import upstream_error
 from solar_core.installations import markers
 from solar_core.installations.models import SystemType
-from solar_core.installations.upstream import upstream_error
+from solar_core.installations.tables import AuditItem
 from solar_core.settings import get_settings
 
 logger = Logger(child=True)
@@ -59,10 +60,14 @@ def queue_sync(
     ssr_id: str,
     installation_request_id: str,
     system_type: SystemType,
+    entry: AuditItem,
     sqs: Any | None = None,
     dynamodb: Any | None = None,
 ) -> SyncOutcome:
-    """Queues `{"installation_request_id", "ssr_id", "order_id", "reason": "created"}` when auto-sync is on."""
+    """Queues `{"installation_request_id", "ssr_id", "order_id", "reason": "created"}` when auto-sync is on.
+
+    `entry` is the audit entry written together with the record that the request was queued.
+    """
     if system_type not in SYNCED_TYPES or not auto_sync_enabled(dynamodb):
         logger.info("OpenSolar auto-sync is off; nothing queued")
         return SyncOutcome.DISABLED
@@ -73,7 +78,7 @@ def queue_sync(
         "reason": "created",
     }
     queue = sqs or client("sqs")
-    if markers.run_once(order_id, MARKER, lambda: _send(body, queue)):
+    if markers.run_once(order_id, MARKER, lambda: _send(body, queue), entry):
         logger.info("OpenSolar sync queued", extra={"installation_request_id": installation_request_id})
         return SyncOutcome.QUEUED
     return SyncOutcome.ALREADY_QUEUED

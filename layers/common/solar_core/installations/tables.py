@@ -5,7 +5,7 @@ Layout (every item that the read API shows carries `order_id`, so the ByOrder in
 | pk | sk | kind | in ByOrder |
 | --- | --- | --- | --- |
 | `ORDER#<order_id>` | `AUTOMATION` | automation state: running/created/skipped/flagged/failed, reason, ssr id | yes |
-| `ORDER#<order_id>` | `SSR` | the one-SSR-per-order guard: ssr id, installation request id, system type | no |
+| `ORDER#<order_id>` | `SSR` | the one-SSR-per-order guard: ssr id, installation request id, system type and size | no |
 | `ORDER#<order_id>` | `AUDIT#<action>` | audit entry (first write wins, so a re-run adds none) | yes |
 | `ORDER#<order_id>` | `MARKER#<side effect>` | once-only claim for an email, a staff notice, a sync request | no |
 | `ORDER#<order_id>` | `REJECTED#<stream sequence number>` | a malformed order item seen on the stream | no |
@@ -16,6 +16,7 @@ Layout (every item that the read API shows carries `order_id`, so the ByOrder in
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, TypeVar
 
 from pynamodb.attributes import (
@@ -25,6 +26,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     UnicodeAttribute,
 )
+from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -47,6 +49,12 @@ def plain(value: MapAttribute[str, Any]) -> dict[str, Any]:
     """The map's values as a plain dict."""
     result: dict[str, Any] = value.as_dict()  # type: ignore[no-untyped-call]
     return result
+
+
+@cache
+def connection() -> Connection:
+    """The connection the Installations table's transactions go through (one per container)."""
+    return Connection(region=get_settings().aws_region)
 
 
 def order_pk(order_id: str) -> str:
@@ -94,6 +102,7 @@ class OrderGuardItem(InstallationItem, discriminator="order_guard"):
     ssr_id = UnicodeAttribute()
     installation_request_id = UnicodeAttribute()
     system_type = UnicodeAttribute()
+    system_size_kw = NumberAttribute(null=True)
     created_at = UnicodeAttribute()
 
 

@@ -2,12 +2,37 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from solar_core.catalog.models import Identifier, UtcTimestamp
+from solar_core.catalog.storable import JsonNumber
+
+_MONEY_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
+# No control characters (C0, DEL, C1) or spaces; spelled out because JSON Schema's `\s` and Python's differ (U+0085).
+_EMAIL_PATTERN = r"^[^@\x00-\x20\x7f-\x9f]+@[^@\x00-\x20\x7f-\x9f]+\.[^@\x00-\x20\x7f-\x9f]+$"
+
+
+def _money_text(value: object) -> object:
+    """Money is a decimal string ("1200.00"); a JSON number could already have lost cents, so it is refused.
+
+    A Decimal passes: that is how a number attribute written straight to the table reads back.
+    """
+    if isinstance(value, Decimal) or (isinstance(value, str) and re.fullmatch(_MONEY_PATTERN, value)):
+        return value
+    raise ValueError('money must be a decimal string such as "1200.00"')
+
+
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_money_text),
+    Field(ge=0, max_digits=14, decimal_places=2),
+    WithJsonSchema({"type": "string", "pattern": _MONEY_PATTERN, "examples": ["1200.00"]}),
+]
 
 
 class Stage(StrEnum):
@@ -35,8 +60,8 @@ class Address(BaseModel):
     province: str = ""
     country: str = Field(default="", max_length=2)
     postal_code: str = ""
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: Annotated[float | None, JsonNumber] = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
+    lon: Annotated[float | None, JsonNumber] = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
 
 
 class Customer(BaseModel):
@@ -45,7 +70,7 @@ class Customer(BaseModel):
     customer_id: Identifier
     first_name: str = Field(min_length=1, max_length=100)
     last_name: str = Field(default="", max_length=100)
-    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: str | None = Field(default=None, max_length=254, pattern=_EMAIL_PATTERN)
     phone: str = Field(default="", max_length=32)
     whatsapp_id: str = Field(default="", max_length=32)
     address: Address = Field(default_factory=Address)
@@ -59,17 +84,9 @@ class OrderLine(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     product_id: Identifier
-    quantity: int = Field(gt=0, le=10000)
-    unit_price: Decimal = Field(default=Decimal("0"), ge=0, max_digits=14, decimal_places=2)
+    quantity: Annotated[int, JsonNumber] = Field(gt=0, le=10000)
+    unit_price: Money = Decimal("0")
     serial_numbers: list[str] = Field(default_factory=list, max_length=10000)
-
-    @field_validator("unit_price", mode="before")
-    @classmethod
-    def _money_is_a_decimal_string(cls, value: object) -> object:
-        """Money is a decimal string; a float would lose cents, so it is refused."""
-        if isinstance(value, float):
-            raise ValueError('money must be a decimal string such as "1200.00"')
-        return value
 
 
 class OrderIn(BaseModel):
@@ -98,6 +115,8 @@ class Order(OrderIn):
     order_id: Identifier
     updated_at: UtcTimestamp
     created_at: str | None = None
+    # The CRM may send 20,000 characters; the automation's flag lines come on top and the order must stay readable.
+    notes: str = Field(default="", max_length=40000)
 
     @property
     def is_won_and_paid(self) -> bool:

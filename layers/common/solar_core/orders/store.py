@@ -1,5 +1,6 @@
 """Orders in the Orders table: out-of-order-safe writes, validated reads and idempotent note appends.
 
+Every DynamoDB failure leaves this module as a domain error (`solar_core.aws_errors.storage_edge`).
 Every attribute is native DynamoDB (stage and payment_status as S — the stream filter reads them; money as decimal
 strings). `updated_at_us`, the write's `updated_at` in microseconds since the epoch, is what the condition
 compares: ISO strings of different precision do not sort as text ("10:00:00Z" > "10:00:00.5Z").
@@ -8,21 +9,26 @@ compares: ISO strings of different precision do not sort as text ("10:00:00Z" > 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from boto3.dynamodb.types import TypeDeserializer
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
 from solar_core import aws_clients, errors
+from solar_core.aws_errors import storage_edge
 from solar_core.catalog.records import condition_failed, upsert, utc_now
-from solar_core.orders.models import Order
+from solar_core.orders.models import Customer, Order
+from solar_core.orders.notes import as_line, keeping_automation_lines
 from solar_core.settings import get_settings
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_NOTE_ATTEMPTS = 5
+_WRITE_ATTEMPTS = 5
+
+_M = TypeVar("_M", bound=BaseModel)
 
 
 class _AddressMap(MapAttribute[str, Any]):
@@ -73,7 +79,7 @@ class _OrderRecord(Model):
 
 
 class _OrderNotesRecord(Model):
-    """Only the notes of an order: appending a note reads and writes nothing else."""
+    """The notes and the CRM's write clock of an order: all that a note append or a CRM write conditions on."""
 
     class Meta:
         table_name = get_settings().orders_table
@@ -81,43 +87,103 @@ class _OrderNotesRecord(Model):
 
     order_id = UnicodeAttribute(hash_key=True)
     notes = UnicodeAttribute(null=True)
+    updated_at_us = NumberAttribute(null=True)
 
 
+@storage_edge
 def write_order(order: Order) -> tuple[Order, bool]:
-    """Create or replace `order`; True when it is new. `Conflict` when the table holds a newer `updated_at`."""
-    record = _OrderRecord()
-    record.from_simple_dict({**order.to_item(), "created_at": utc_now(), "updated_at_us": _epoch_us(order.updated_at)})
-    newer_not_stored = _OrderRecord.updated_at_us.does_not_exist() | (
-        _OrderRecord.updated_at_us <= record.updated_at_us
-    )
-    try:
-        written = upsert(record, condition=newer_not_stored)
-    except UpdateError as exc:
-        if condition_failed(exc):
+    """Create or replace `order`; True when it is new. `Conflict` when the table holds a newer `updated_at`.
+
+    The automation's lines in the stored notes that the incoming notes lack are kept (orders.notes). Optimistic,
+    as appending is: the write is conditioned on the notes it read and re-read on a race, so a CRM write and an
+    automation append that cross never lose a line.
+    """
+    updated_at_us = _epoch_us(order.updated_at)
+    for _ in range(_WRITE_ATTEMPTS):
+        stored = _stored_notes(order.order_id)
+        if stored is not None and stored.updated_at_us is not None and stored.updated_at_us > updated_at_us:
             raise errors.Conflict(
                 f"Order {order.order_id} already holds an update newer than {order.updated_at}; "
                 "this older write was refused."
-            ) from exc
-        raise
-    return order.model_copy(update={"created_at": written.created_at}), written.created
+            )
+        notes = keeping_automation_lines(order.notes, (stored.notes or "") if stored else "")
+        record = _OrderRecord()
+        record.from_simple_dict(
+            {**order.to_item(), "notes": notes, "created_at": utc_now(), "updated_at_us": updated_at_us}
+        )
+        try:
+            written = upsert(record, condition=_unchanged_since(stored, updated_at_us))
+        except UpdateError as exc:
+            if condition_failed(exc):
+                continue
+            raise
+        return order.model_copy(update={"notes": notes, "created_at": written.created_at}), written.created
+    raise errors.Conflict(f"Order {order.order_id} kept changing while it was written; try again.")
 
 
+def _unchanged_since(stored: _OrderNotesRecord | None, updated_at_us: int) -> Condition:
+    """The stored order is still as read (absent, or the same notes) and holds no newer write."""
+    if stored is None:
+        return _OrderRecord.order_id.does_not_exist()
+    newer_not_stored = _OrderRecord.updated_at_us.does_not_exist() | (_OrderRecord.updated_at_us <= updated_at_us)
+    unchanged: Condition = _OrderRecord.order_id.exists() & newer_not_stored & _notes_still(stored.notes or "")
+    return unchanged
+
+
+def _notes_still(notes: str) -> Condition:
+    """The stored notes are still `notes` (no notes attribute counts as empty notes)."""
+    if notes:
+        same: Condition = _OrderNotesRecord.notes == notes
+    else:
+        same = _OrderNotesRecord.notes.does_not_exist() | (_OrderNotesRecord.notes == "")
+    return same
+
+
+class _OrderCustomer(BaseModel):
+    """The projection `get_customer` reads: field errors name `customer.<field>`, as for a whole order."""
+
+    customer: Customer
+
+
+@storage_edge
 def get_order(order_id: str) -> Order:
     """The stored order (read consistently); `InvalidInput` naming the fields when the item is not a valid order.
 
     The item is read raw and validated by the pydantic model, so an item the CRM wrote directly with other
     DynamoDB types (a quantity as a string, a price as a number) is still read, or refused field by field.
     """
-    settings = get_settings()
-    response = aws_clients.client("dynamodb").get_item(
-        TableName=settings.orders_table, Key={"order_id": {"S": order_id}}, ConsistentRead=True
-    )
+    return _valid(Order, _stored_item(order_id), order_id)
+
+
+@storage_edge
+def get_customer(order_id: str) -> Customer:
+    """Only the order's customer, read and validated as `get_order` reads the whole order.
+
+    For the steps that need the customer's contact details: they read them here rather than being handed them
+    through the workflow's state, which Step Functions keeps in the execution history.
+    """
+    return _valid(_OrderCustomer, _stored_item(order_id, attribute="customer"), order_id).customer
+
+
+def _stored_item(order_id: str, attribute: str | None = None) -> dict[str, Any]:
+    """The order item, or only one of its attributes; `NotFound` when the order does not exist."""
+    request: dict[str, Any] = {
+        "TableName": get_settings().orders_table,
+        "Key": {"order_id": {"S": order_id}},
+        "ConsistentRead": True,
+    }
+    if attribute:
+        request |= {"ProjectionExpression": "#attribute", "ExpressionAttributeNames": {"#attribute": attribute}}
+    response = aws_clients.client("dynamodb").get_item(**request)
     if "Item" not in response:
         raise errors.NotFound(f"Order {order_id} does not exist.")
     deserializer = TypeDeserializer()
-    item = {name: deserializer.deserialize(value) for name, value in response["Item"].items()}
+    return {name: deserializer.deserialize(value) for name, value in response["Item"].items()}
+
+
+def _valid(model: type[_M], item: dict[str, Any], order_id: str) -> _M:
     try:
-        return Order.model_validate(item)
+        return model.model_validate(item)
     except ValidationError as exc:
         details = [
             {"field": ".".join(str(part) for part in error["loc"]), "problem": error["msg"]} for error in exc.errors()
@@ -126,27 +192,27 @@ def get_order(order_id: str) -> Order:
         raise errors.InvalidInput(f"Stored order {order_id} is invalid: {fields}.", details=details) from exc
 
 
+@storage_edge
 def append_order_note(order_id: str, note: str) -> bool:
     """Append `note` as a line of the order's notes unless that line is already there; True when it changed.
 
     A note is one line (its line breaks become spaces). Optimistic: the write is conditioned on the notes it read
     and re-read on a race, so concurrent appends never lose a line and a replayed append changes nothing.
     """
-    line = " ".join(note.split())
+    line = as_line(note)
     if not line:
         raise errors.InvalidInput("A note needs some text.")
-    for _ in range(_NOTE_ATTEMPTS):
-        notes = _stored_notes(order_id)
+    for _ in range(_WRITE_ATTEMPTS):
+        stored = _stored_notes(order_id)
+        if stored is None:
+            raise errors.NotFound(f"Order {order_id} does not exist.")
+        notes = stored.notes or ""
         if line in notes.splitlines():
             return False
-        if notes:
-            unchanged = _OrderNotesRecord.notes == notes
-        else:
-            unchanged = _OrderNotesRecord.notes.does_not_exist() | (_OrderNotesRecord.notes == "")
         try:
             _OrderNotesRecord(order_id).update(
                 actions=[_OrderNotesRecord.notes.set(f"{notes}\n{line}" if notes else line)],
-                condition=_OrderNotesRecord.order_id.exists() & unchanged,
+                condition=_OrderNotesRecord.order_id.exists() & _notes_still(notes),
             )
         except UpdateError as exc:
             if condition_failed(exc):
@@ -156,12 +222,14 @@ def append_order_note(order_id: str, note: str) -> bool:
     raise errors.Conflict(f"The notes of order {order_id} kept changing; try again.")
 
 
-def _stored_notes(order_id: str) -> str:
+def _stored_notes(order_id: str) -> _OrderNotesRecord | None:
+    """The order's notes and write clock (read consistently), or None when the order does not exist."""
     try:
-        record = _OrderNotesRecord.get(order_id, consistent_read=True, attributes_to_get=["order_id", "notes"])
-    except _OrderNotesRecord.DoesNotExist as exc:
-        raise errors.NotFound(f"Order {order_id} does not exist.") from exc
-    return record.notes or ""
+        return _OrderNotesRecord.get(
+            order_id, consistent_read=True, attributes_to_get=["order_id", "notes", "updated_at_us"]
+        )
+    except _OrderNotesRecord.DoesNotExist:
+        return None
 
 
 def _epoch_us(timestamp: str) -> int:
