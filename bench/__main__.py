@@ -21,7 +21,8 @@ os.environ.update(
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
-from bench import catalog_requests, cold_import
+from bench import catalog_requests, cold_import, local_stack
+from tests.support import ssr_metrics
 from tests.support.aws import TABLE_ENV
 
 for _logical_id, _variable in TABLE_ENV.items():
@@ -36,6 +37,8 @@ def main() -> None:
         "machine": {"python": platform.python_version(), "cores": os.cpu_count(), "platform": platform.platform()},
         "cold_import_ms_median_of_10": cold_import.measure(),
         "catalog_requests_in_process_on_moto": catalog_requests.measure(),
+        "paid_order_in_process_on_moto": ssr_metrics.measure_paid_order(),
+        "local_stack": local_stack.measure(),
     }
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))

@@ -7,6 +7,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from solar_core.adapters.http import ResourceId, build_resolver
+from solar_core.installations.models import ServiceRequestView
 from solar_core.installations.views import service_request_by_ssr, service_request_for_order
 
 logger = Logger()
@@ -17,16 +18,16 @@ app = build_resolver()
 
 @app.get("/orders/<id>/service-request")
 @tracer.capture_method
-def get_order_service_request(id: ResourceId) -> dict[str, Any]:
+def get_order_service_request(id: ResourceId) -> ServiceRequestView:
     logger.append_keys(order_id=id)
-    return service_request_for_order(id).model_dump(mode="json")
+    return service_request_for_order(id)
 
 
 @app.get("/service-requests/<ssr_id>")
 @tracer.capture_method
-def get_service_request(ssr_id: ResourceId) -> dict[str, Any]:
+def get_service_request(ssr_id: ResourceId) -> ServiceRequestView:
     logger.append_keys(ssr_id=ssr_id)
-    return service_request_by_ssr(ssr_id).model_dump(mode="json")
+    return service_request_by_ssr(ssr_id)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
