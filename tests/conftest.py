@@ -1,10 +1,13 @@
-"""Process-wide test settings: fake credentials, one region, table names matching tests/support/aws.py."""
+"""Process-wide test settings: fake credentials, one region, table names matching tests/support/aws.py; the SSR
+stack's fixtures (tests/support/ssr_stack.py)."""
 
 from __future__ import annotations
 
 import os
 
 from tests.support.aws import TABLE_ENV
+
+pytest_plugins = ["tests.support.ssr_stack"]
 
 os.environ.update(
     {

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from local.sample_catalog import INVERTER_ID, order_line, sample_order
 from local.stack_process import StackProcess
 from tests.e2e.conftest import Api, wait_until
 
@@ -16,25 +17,7 @@ HANDLER = "OrderPaidHandlerFunction"
 
 
 def order(order_id: str, stage: str = "closed_won", payment_status: str = "paid") -> dict[str, Any]:
-    return {
-        "order_id": order_id,
-        "order_number": order_id,
-        "stage": stage,
-        "payment_status": payment_status,
-        "branch_id": "harare",
-        "currency": "USD",
-        "notes": "",
-        "customer": {
-            "customer_id": "C-1",
-            "first_name": "John",
-            "last_name": "Doe",
-            "email": "john@example.com",
-            "phone": "+263771234567",
-            "address": {"street": "1 Main Rd", "suburb": "Avondale", "city": "Harare", "country": "ZW"},
-        },
-        "items": [{"product_id": "INV-5KW", "quantity": 1, "unit_price": "1200.00", "serial_numbers": []}],
-        "updated_at": "2026-11-25T10:00:00Z",
-    }
+    return sample_order(order_id, [order_line(INVERTER_ID)], stage=stage, payment_status=payment_status)
 
 
 def new_order_id(label: str) -> str:

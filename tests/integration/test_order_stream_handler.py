@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -13,31 +11,17 @@ import pytest
 
 from solar_core import aws_clients
 from tests.support.ssr_stack import (
+    EVENTS,
     REGION,
     SsrStack,
     invoke,
     new_order_id,
     put_order,
     run_paid_order,
-    seed_catalog,
-    ssr_stack,
     throttled,
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish")
-EVENTS = Path(__file__).resolve().parents[2] / "events"
-
-
-@pytest.fixture(scope="module")
-def stack() -> Iterator[SsrStack]:
-    with ssr_stack() as running:
-        seed_catalog()
-        yield running
-
-
-@pytest.fixture
-def order_id() -> str:
-    return new_order_id()
 
 
 def sample_records(event_file: str, order_id: str) -> list[dict[str, Any]]:

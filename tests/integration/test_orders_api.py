@@ -14,6 +14,7 @@ import pytest
 from moto.dynamodb.models import DynamoDBBackend
 
 from local.openapi import load_function
+from local.sample_catalog import INVERTER_ID, order_line, sample_order
 from solar_core import errors
 from solar_core.installations.messages import flag_note
 from solar_core.orders.store import append_order_note
@@ -22,35 +23,7 @@ from tests.support.http_events import Answer, http_event, invoke
 
 catalog_api = load_function("catalog_api")
 
-ORDER: dict[str, Any] = {
-    "order_id": "SO-1001",
-    "order_number": "SO-1001",
-    "stage": "closed_won",
-    "payment_status": "paid",
-    "branch_id": "harare",
-    "currency": "USD",
-    "notes": "",
-    "customer": {
-        "customer_id": "C-1",
-        "first_name": "John",
-        "last_name": "Doe",
-        "email": "john@example.com",
-        "phone": "+263771234567",
-        "whatsapp_id": "263771234567",
-        "address": {
-            "street": "1 Main Rd",
-            "suburb": "Avondale",
-            "city": "Harare",
-            "province": "Harare",
-            "country": "ZW",
-            "postal_code": "",
-            "lat": None,
-            "lon": None,
-        },
-    },
-    "items": [{"product_id": "INV-5KW", "quantity": 1, "unit_price": "1200.00", "serial_numbers": []}],
-    "updated_at": "2026-11-25T10:00:00Z",
-}
+ORDER: dict[str, Any] = sample_order("SO-1001", [order_line(INVERTER_ID)])
 
 
 def order(**changes: Any) -> dict[str, Any]:

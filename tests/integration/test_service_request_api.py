@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,29 +11,14 @@ import pytest
 from solar_core.installations import automation
 from tests.support.ssr_stack import (
     CABLE,
+    EVENTS,
     SsrStack,
     invoke,
-    new_order_id,
     run_paid_order,
-    seed_catalog,
-    ssr_stack,
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish")
-EVENTS = Path(__file__).resolve().parents[2] / "events"
 VIEW_KEYS = {"ssr", "installation_request", "warranties", "audit", "automation"}
-
-
-@pytest.fixture(scope="module")
-def stack() -> Iterator[SsrStack]:
-    with ssr_stack() as running:
-        seed_catalog()
-        yield running
-
-
-@pytest.fixture
-def order_id() -> str:
-    return new_order_id()
 
 
 def get(path: str, sample: str = "projects_get_order_service_request.json") -> tuple[int, dict[str, Any]]:

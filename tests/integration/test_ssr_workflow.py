@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from unittest import mock
 
@@ -24,28 +22,13 @@ from tests.support.ssr_stack import (
     SsrStack,
     complete_system,
     invoke,
-    new_order_id,
     put_order,
     run_paid_order,
-    seed_catalog,
-    ssr_stack,
+    step,
     throttled,
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish")
-EVENTS = Path(__file__).resolve().parents[2] / "events"
-
-
-@pytest.fixture(scope="module")
-def stack() -> Iterator[SsrStack]:
-    with ssr_stack() as running:
-        seed_catalog()
-        yield running
-
-
-@pytest.fixture
-def order_id() -> str:
-    return new_order_id()
 
 
 def assert_one_record_set(stack: SsrStack, order_id: str, warranties: int = 3) -> dict[str, Any]:
@@ -62,11 +45,6 @@ def assert_one_record_set(stack: SsrStack, order_id: str, warranties: int = 3) -
 def automation_state(stack: SsrStack, order_id: str) -> dict[str, Any]:
     (state,) = stack.installation_items(order_id, "automation")
     return state
-
-
-def step(name: str, order_id: str, **fields: Any) -> Any:
-    task = {**json.loads((EVENTS / f"ssr_{name}.json").read_text()), "order_id": order_id, **fields}
-    return invoke("ssr_workflow", task)
 
 
 def test_a_paid_order_gets_its_ssr_installation_request_warranties_portal_access_email_notice_and_sync(

@@ -26,6 +26,7 @@ from typing import Any
 from unittest import mock
 
 import boto3
+import pytest
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
@@ -38,6 +39,7 @@ from moto.sns.models import sns_backends
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 
 from local.sample_catalog import BATTERY_ID as BATTERY
+from local.sample_catalog import CUSTOMER, sample_order
 from local.sample_catalog import INSTALLATION_SERVICE_ID as INSTALLATION_SERVICE
 from local.sample_catalog import INVERTER_ID as INVERTER
 from local.sample_catalog import PACKAGE_ID as PACKAGE
@@ -55,6 +57,7 @@ from solar_core.settings import get_settings
 from tests.support.aws import moto_tables
 
 ROOT = Path(__file__).resolve().parents[2]
+EVENTS = ROOT / "events"
 FUNCTIONS = ROOT / "functions"
 ASL_PATH = ROOT / "statemachines" / "ssr_automation.asl.json"
 REGION = "us-east-1"
@@ -469,6 +472,32 @@ def new_order_id() -> str:
     return f"SO-{uuid.uuid4().hex[:10].upper()}"
 
 
+@pytest.fixture(scope="module")
+def ssr_workflow() -> bool:
+    """Whether the module's stack runs the state machine; a module that calls the steps directly overrides it."""
+    return True
+
+
+@pytest.fixture(scope="module")
+def stack(ssr_workflow: bool) -> Iterator[SsrStack]:
+    """One stack per test module, its catalog seeded."""
+    with ssr_stack(workflow=ssr_workflow) as running:
+        seed_catalog()
+        yield running
+
+
+@pytest.fixture
+def order_id() -> str:
+    return new_order_id()
+
+
+def step(name: str, order_id: str, **fields: Any) -> Any:
+    """Run one workflow step with its events/ssr_<name>.json input for `order_id`, `fields` replacing the sample's
+    other values."""
+    task = {**json.loads((EVENTS / f"ssr_{name}.json").read_text()), "order_id": order_id, **fields}
+    return invoke("ssr_workflow", task)
+
+
 def complete_system(inverter: str = INVERTER, *, as_package: bool = False) -> list[dict[str, Any]]:
     """The "5kW Complete System" package's lines: inverter x1, BAT-5KWH x2, panel x10."""
     lines: list[dict[str, Any]] = [
@@ -485,43 +514,14 @@ def order_body(
     order_id: str,
     items: list[dict[str, Any]] | None = None,
     *,
-    stage: str = "closed_won",
-    payment_status: str = "paid",
-    notes: str = "",
-    email: str | None = "john@example.com",
-    whatsapp_id: str = "263771234567",
+    email: str | None = CUSTOMER["email"],
+    whatsapp_id: str = CUSTOMER["whatsapp_id"],
+    **fields: Any,
 ) -> OrderIn:
-    """An order of customer John Doe (+263771234567, Harare), as the CRM sends it."""
-    return OrderIn.model_validate(
-        {
-            "order_id": order_id,
-            "order_number": order_id,
-            "stage": stage,
-            "payment_status": payment_status,
-            "branch_id": "harare",
-            "currency": "USD",
-            "notes": notes,
-            "customer": {
-                "customer_id": "C-1",
-                "first_name": "John",
-                "last_name": "Doe",
-                "email": email,
-                "phone": "+263771234567",
-                "whatsapp_id": whatsapp_id,
-                "address": {
-                    "street": "1 Main Rd",
-                    "suburb": "Avondale",
-                    "city": "Harare",
-                    "province": "Harare",
-                    "country": "ZW",
-                    "postal_code": "",
-                    "lat": None,
-                    "lon": None,
-                },
-            },
-            "items": complete_system() if items is None else items,
-        }
-    )
+    """The sample order of customer John Doe, as the CRM sends it; `fields` replace top-level fields (`stage`,
+    `payment_status`, `notes`). It carries no `updated_at`, so the orders service stamps each write as it happens."""
+    customer = {**CUSTOMER, "email": email, "whatsapp_id": whatsapp_id}
+    return OrderIn.model_validate(sample_order(order_id, items, customer=customer, updated_at=None, **fields))
 
 
 def put_order(order_id: str, items: list[dict[str, Any]] | None = None, **fields: Any) -> Order:

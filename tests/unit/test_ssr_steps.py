@@ -5,10 +5,7 @@ The steps are the workflow's contract: each is idempotent, so every test also ru
 
 from __future__ import annotations
 
-import json
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -31,31 +28,17 @@ from tests.support.ssr_stack import (
     logged,
     new_order_id,
     put_order,
-    seed_catalog,
-    ssr_stack,
+    step,
     throttled,
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish")
-EVENTS = Path(__file__).resolve().parents[2] / "events"
 
 
 @pytest.fixture(scope="module")
-def stack() -> Iterator[SsrStack]:
-    with ssr_stack(workflow=False) as running:
-        seed_catalog()
-        yield running
-
-
-@pytest.fixture
-def order_id() -> str:
-    return new_order_id()
-
-
-def step(name: str, order_id: str, **fields: Any) -> Any:
-    """Run one step with its sample input for `order_id`, `fields` replacing the sample's other values."""
-    task = {**json.loads((EVENTS / f"ssr_{name}.json").read_text()), "order_id": order_id, **fields}
-    return invoke("ssr_workflow", task)
+def ssr_workflow() -> bool:
+    """These tests call the steps and handlers directly: no state machine."""
+    return False
 
 
 def loaded(order_id: str) -> dict[str, Any]:
