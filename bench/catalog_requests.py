@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from bench.api_calls import counted_api_calls
-from local.openapi import load_function
+from local.function_code import load_function
 from local.sample_catalog import (
     BATTERY,
     BATTERY_ID,

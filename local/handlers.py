@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 import sys
@@ -14,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from local.function_code import load_module
 from local.template import ROOT
 
 LAYER_DIRS = (ROOT / "layers" / "common",)  # when the template names no local layer
@@ -108,16 +108,7 @@ class HandlerRegistry:
     def _load(spec: FunctionSpec) -> Handler:
         if not spec.module_file.is_file():
             raise FileNotFoundError(f"{spec.logical_id}: no handler file {spec.module_file}")
-        # Sibling modules of the handler are importable as in Lambda, where the code dir is the path's root.
-        if str(spec.code_dir) not in sys.path:
-            sys.path.append(str(spec.code_dir))
-        module_name = f"local_function_{spec.logical_id}"
-        module_spec = importlib.util.spec_from_file_location(module_name, spec.module_file)
-        if module_spec is None or module_spec.loader is None:
-            raise ImportError(f"cannot load {spec.module_file}")
-        module = importlib.util.module_from_spec(module_spec)
-        sys.modules[module_name] = module
-        module_spec.loader.exec_module(module)
+        module = load_module(spec.module_file, f"local_function_{spec.logical_id}")
         handler: Handler = getattr(module, spec.function)
         logger.info("loaded %s from %s", spec.logical_id, spec.module_file)
         return handler

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
-from types import ModuleType
 from typing import Any
 
-from local.template import ROOT
+from local.function_code import FUNCTIONS_DIR, load_function
 
 API_FUNCTIONS = ("catalog_api", "projects_api")
 TITLE = "Solar backbone API"
@@ -35,32 +33,12 @@ _SECURITY_SCHEMES = {
 }
 
 
-def load_function(name: str, module_name: str | None = None) -> ModuleType:
-    """functions/<name>/app.py as a module, `layers/common` importable as in Lambda.
-
-    Modules are cached by `module_name`; a new name gives a separate copy (like a second container).
-    """
-    layer = str(ROOT / "layers" / "common")
-    if layer not in sys.path:
-        sys.path.insert(0, layer)
-    module_name = module_name or f"function_{name}_app"
-    if module_name in sys.modules:
-        return sys.modules[module_name]
-    spec = importlib.util.spec_from_file_location(module_name, ROOT / "functions" / name / "app.py")
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load functions/{name}/app.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def openapi_document() -> dict[str, Any]:
     """One OpenAPI 3 document for every API function present; a schema name two functions define differently
     is an error rather than a silent overwrite."""
     document: dict[str, Any] = {}
     for name in API_FUNCTIONS:
-        if not (ROOT / "functions" / name / "app.py").is_file():
+        if not (FUNCTIONS_DIR / name / "app.py").is_file():
             continue
         schema = load_function(name).app.get_openapi_schema(title=TITLE, version=VERSION)
         part = json.loads(schema.model_dump_json(by_alias=True, exclude_none=True))

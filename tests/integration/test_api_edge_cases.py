@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from local.openapi import load_function, openapi_document
+from local.function_code import load_function
+from local.openapi import openapi_document
 from local.template import load_template, resources_of_type
 from tests.support.aws import moto_tables
 from tests.support.http_events import Answer, http_event, invoke

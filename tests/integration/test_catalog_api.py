@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from local.openapi import load_function
+from local.function_code import load_function
 from local.sample_catalog import (
     BATTERY,
     COMPATIBLE_BATTERY,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from local.openapi import load_function
+from local.function_code import load_function
 from local.template import ROOT
 from solar_core.catalog import store
 from solar_core.catalog.models import ProductIn

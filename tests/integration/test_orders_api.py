@@ -13,7 +13,7 @@ import boto3
 import pytest
 from moto.dynamodb.models import DynamoDBBackend
 
-from local.openapi import load_function
+from local.function_code import load_function
 from local.sample_catalog import INVERTER_ID, order_line, sample_order
 from solar_core import errors
 from solar_core.installations.messages import flag_note

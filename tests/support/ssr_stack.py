@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sys
 import threading
 import time
 import uuid
@@ -19,7 +18,6 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from functools import cache
-from importlib.util import module_from_spec, spec_from_file_location
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
@@ -38,6 +36,7 @@ from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 
+from local.function_code import load_function
 from local.sample_catalog import BATTERY_ID as BATTERY
 from local.sample_catalog import CUSTOMER, sample_order
 from local.sample_catalog import INSTALLATION_SERVICE_ID as INSTALLATION_SERVICE
@@ -58,15 +57,12 @@ from tests.support.aws import moto_tables
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"
-FUNCTIONS = ROOT / "functions"
 ASL_PATH = ROOT / "statemachines" / "ssr_automation.asl.json"
 REGION = "us-east-1"
 SENDER = "noreply@example.com"
 PORTAL_URL = "https://portal.example.com"
 WORKFLOW_FUNCTION = "SsrWorkflowFunction"
 
-_handlers: dict[str, ModuleType] = {}
-_handlers_lock = threading.Lock()
 _in_handler = threading.local()
 
 
@@ -87,19 +83,8 @@ class LambdaContext:
 
 
 def load_handler(function: str) -> ModuleType:
-    """`functions/<function>/app.py`, imported once; its folder goes on sys.path as Lambda's task root does."""
-    with _handlers_lock:
-        if function not in _handlers:
-            directory = FUNCTIONS / function
-            if str(directory) not in sys.path:
-                sys.path.insert(0, str(directory))
-            spec = spec_from_file_location(f"{function}_app", directory / "app.py")
-            assert spec is not None
-            assert spec.loader is not None
-            module = module_from_spec(spec)
-            spec.loader.exec_module(module)
-            _handlers[function] = module
-        return _handlers[function]
+    """`functions/<function>/app.py`, imported once (`local.function_code`)."""
+    return load_function(function, f"{function}_app")
 
 
 def invoke(function: str, event: dict[str, Any]) -> Any:
