@@ -1,33 +1,130 @@
-"""Projects API: service records (SSR) read routes; any authenticated caller may read them."""
+"""Projects API: the service records (SSR) read routes, and the OpenSolar projects, syncs, logs, config and stats."""
 
-from typing import Any
+from http import HTTPStatus
+from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from solar_core.adapters.http import ResourceId, build_resolver
-from solar_core.installations.models import ServiceRequestView
+from solar_core.adapters.http import STAFF_ONLY, ResourceId, build_resolver, caller_id
+from solar_core.installations.models import InstallationStatus, ServiceRequestView
 from solar_core.installations.views import service_request_by_ssr, service_request_for_order
+from solar_core.opensolar import projects
+from solar_core.opensolar.config import IntegrationConfig, IntegrationConfigIn, load_config, save_config
+from solar_core.opensolar.models import (
+    BulkSyncIn,
+    BulkSyncQueued,
+    Project,
+    ProjectPage,
+    SyncLogList,
+    SyncQueued,
+    SyncStats,
+    SyncStatus,
+)
+from solar_core.opensolar.stats import read_stats
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 app = build_resolver()
 
+Force = Annotated[bool, Query(description="Sync again even when the project is synced already.")]
+_ACCEPTED = HTTPStatus.ACCEPTED.value
 
-@app.get("/orders/<id>/service-request")
+
+@app.get("/orders/<id>/service-request", tags=["service records"])
 @tracer.capture_method
 def get_order_service_request(id: ResourceId) -> ServiceRequestView:
     logger.append_keys(order_id=id)
     return service_request_for_order(id)
 
 
-@app.get("/service-requests/<ssr_id>")
+@app.get("/service-requests/<ssr_id>", tags=["service records"])
 @tracer.capture_method
 def get_service_request(ssr_id: ResourceId) -> ServiceRequestView:
     logger.append_keys(ssr_id=ssr_id)
     return service_request_by_ssr(ssr_id)
+
+
+@app.get("/opensolar/projects", summary="List installation requests with their OpenSolar sync", tags=["opensolar"])
+def list_projects(
+    sync_status: Annotated[SyncStatus | None, Query()] = None,
+    status: Annotated[InstallationStatus | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=projects.MAX_PAGE)] = projects.DEFAULT_PAGE,
+    next_token: Annotated[str | None, Query(max_length=4096)] = None,
+) -> ProjectPage:
+    return projects.list_projects(
+        sync_status=sync_status, status=status.value if status else None, limit=limit, next_token=next_token
+    )
+
+
+@app.get("/opensolar/projects/<id>", summary="One installation request's OpenSolar project", tags=["opensolar"])
+def get_project(id: ResourceId) -> Project:
+    logger.append_keys(installation_request_id=id)
+    return projects.get_project(id)
+
+
+@app.post(
+    "/opensolar/projects/<id>/sync",
+    summary="Queue a sync now (auto-sync does not apply); 409 if synced, unless force",
+    tags=["opensolar"],
+    status_code=_ACCEPTED,
+)
+def sync_project(id: ResourceId, force: Force = False) -> SyncQueued:
+    logger.append_keys(installation_request_id=id)
+    return projects.request_sync(id, force=force)
+
+
+@app.post(
+    "/opensolar/projects/sync",
+    summary="Queue syncs for selected installation requests; each refused id with its reason",
+    tags=["opensolar"],
+    status_code=_ACCEPTED,
+)
+def sync_selected(selection: Annotated[BulkSyncIn, Body()], force: Force = False) -> BulkSyncQueued:
+    return projects.request_bulk_sync(selection.ids, force=force)
+
+
+@app.get(
+    "/opensolar/projects/<id>/status",
+    summary="Read the project from OpenSolar now and keep what it says",
+    tags=["opensolar"],
+)
+def live_status(id: ResourceId) -> Project:
+    logger.append_keys(installation_request_id=id)
+    return projects.live_status(id)
+
+
+@app.get("/opensolar/projects/<id>/sync-logs", summary="Sync attempts, newest first", tags=["opensolar"])
+def sync_logs(id: ResourceId) -> SyncLogList:
+    logger.append_keys(installation_request_id=id)
+    return projects.sync_logs(id)
+
+
+@app.get(
+    "/opensolar/config", summary="The integration's config (staff)", tags=["opensolar"], openapi_extensions=STAFF_ONLY
+)
+def get_config() -> IntegrationConfig:
+    return load_config()
+
+
+@app.put(
+    "/opensolar/config",
+    summary="Replace the integration's config (staff); absent fields take their defaults",
+    tags=["opensolar"],
+    openapi_extensions=STAFF_ONLY,
+)
+def put_config(config: Annotated[IntegrationConfigIn, Body()]) -> IntegrationConfig:
+    saved = save_config(IntegrationConfig.model_validate(config.model_dump()), updated_by=caller_id(app))
+    logger.info("OpenSolar config saved", extra={"is_active": saved.is_active, "auto_sync": saved.auto_sync_enabled})
+    return saved
+
+
+@app.get("/opensolar/stats", summary="Sync health: success rate, timings, failures, retries", tags=["opensolar"])
+def get_stats() -> SyncStats:
+    return read_stats()
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)

@@ -50,6 +50,7 @@ from solar_core.catalog import service as catalog
 from solar_core.catalog.models import CompatibilityRuleIn, PackageIn, ProductIn, WarrantyRuleIn
 from solar_core.installations import tables
 from solar_core.installations.ids import execution_name
+from solar_core.opensolar import config, credentials
 from solar_core.orders import service as orders
 from solar_core.orders.models import Order, OrderIn
 from solar_core.settings import get_settings
@@ -331,10 +332,12 @@ def _create_workflow() -> str:
 
 
 def reset_cached_clients() -> None:
-    """Settings and clients are built once per container; a new stack is a new container."""
+    """Settings, clients and cached parameters are built once per container; a new stack is a new container."""
     get_settings.cache_clear()
     aws_clients.client.cache_clear()
     tables.connection.cache_clear()
+    config._provider.cache_clear()
+    credentials._provider.cache_clear()
 
 
 @contextmanager

@@ -8,12 +8,12 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-import boto3
 import pytest
 
 from solar_core import aws_clients
 from solar_core.errors import InvalidInput, UpstreamUnavailable
 from solar_core.installations import tables
+from solar_core.opensolar.config import IntegrationConfig, save_config
 from tests.support.aws import dynamodb_throttling
 from tests.support.ssr_stack import (
     BATTERY,
@@ -382,20 +382,20 @@ def test_the_opensolar_sync_is_queued_once(stack: SsrStack, order_id: str) -> No
             "ssr_id": ssr_id,
             "order_id": order_id,
             "reason": "created",
+            "force": False,
         }
     ]
 
 
 def test_nothing_is_queued_when_the_integration_config_turns_auto_sync_off(stack: SsrStack, order_id: str) -> None:
-    # given the OpenSolar config item with auto-sync off
-    integration = boto3.resource("dynamodb").Table(stack.tables["IntegrationTable"])
-    integration.put_item(Item={"pk": "CONFIG", "sk": "OPENSOLAR", "is_active": True, "auto_sync_enabled": False})
+    # given the OpenSolar config with auto-sync off
+    save_config(IntegrationConfig(auto_sync_enabled=False), updated_by="test")
     put_order(order_id)
     try:
         # when QueueOpenSolarSync runs
         result = step("queue_sync", order_id, **created(order_id))
     finally:
-        integration.delete_item(Key={"pk": "CONFIG", "sk": "OPENSOLAR"})
+        save_config(IntegrationConfig(), updated_by="test")
     # then nothing is queued
     assert result == {"sync": "disabled"}
     assert stack.sync_messages(order_id) == []

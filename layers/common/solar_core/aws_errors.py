@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from botocore.exceptions import (
     BotoCoreError,
@@ -60,6 +60,14 @@ _R = TypeVar("_R")
 
 def error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def item_at_failure(exc: ClientError) -> dict[str, Any]:
+    """The item a refused condition saw, as DynamoDB returns it with ReturnValuesOnConditionCheckFailure=ALL_OLD
+    (empty when the item did not exist)."""
+    response: dict[str, Any] = dict(exc.response)
+    item: dict[str, Any] = response.get("Item") or {}
+    return item
 
 
 def _http_status(exc: ClientError) -> int:

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     sender_email: str = "noreply@example.com"
     portal_url: str = "https://portal.example.com"
     opensolar_secret_arn: str = ""
+    # SyncQueue's RedrivePolicy maxReceiveCount (template.yaml; a test keeps the two equal).
+    sync_max_receives: int = 5
     max_body_bytes: int = 65536
 
 

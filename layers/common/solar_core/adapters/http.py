@@ -192,6 +192,13 @@ def caller_groups(app: APIGatewayHttpResolver) -> set[str]:
     return {str(group) for group in raw}
 
 
+def caller_id(app: APIGatewayHttpResolver) -> str:
+    """Who is calling, for audit: the token's subject (never an email or a name)."""
+    authorizer = app.current_event.request_context.authorizer
+    claims: dict[str, Any] = (authorizer.jwt_claim if authorizer else None) or {}
+    return str(claims.get("sub") or claims.get("username") or "unknown")
+
+
 def require_staff(app: APIGatewayHttpResolver) -> None:
     """Admin routes need the `staff` group; the authorizer has already proven who the caller is."""
     authorizer = app.current_event.request_context.authorizer

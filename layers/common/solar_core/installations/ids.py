@@ -21,6 +21,11 @@ def installation_request_id(ssr_id: str) -> str:
     return f"IR-{ssr_id.removeprefix('ISR-')}"
 
 
+def ssr_id_of(installation_request_id: str) -> str:
+    """The SSR an installation request belongs to (the inverse of `installation_request_id`)."""
+    return f"ISR-{installation_request_id.removeprefix('IR-')}"
+
+
 def warranty_id(ssr_id: str, line_number: int, serial_number_index: int | None = None) -> str:
     """Deterministic within an SSR: line number (1-based) and, for serialised lines, the serial's position."""
     base = f"WTY-{ssr_id.removeprefix('ISR-')}-{line_number:02d}"

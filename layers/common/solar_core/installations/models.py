@@ -31,7 +31,13 @@ class SsrStatus(StrEnum):
 
 
 class InstallationStatus(StrEnum):
+    """An installation request's status (contract.md): pending → scheduled → in_progress → completed, or cancelled."""
+
     PENDING = "pending"
+    SCHEDULED = "scheduled"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
 
 
 class _OmitNone(BaseModel):

@@ -13,6 +13,7 @@ from pynamodb.transactions import TransactWrite
 
 from solar_core import errors
 from solar_core.aws_errors import cancellation_codes, storage_error
+from solar_core.installations import ids
 from solar_core.installations.audit import audit_item
 from solar_core.installations.models import (
     AuditEntry,
@@ -39,10 +40,13 @@ from solar_core.installations.tables import (
     plain,
     ssr_pk,
 )
+from solar_core.opensolar import links
+from solar_core.opensolar.links import new_link
 from solar_core.orders.models import Address
 
-# DynamoDB's transaction limit is 100 items: guard, SSR, installation request and one audit entry leave 96.
-MAX_WARRANTIES = 96
+# DynamoDB's transaction limit is 100 items: guard, SSR, installation request, its OpenSolar link and the link
+# counter, and one audit entry leave 94.
+MAX_WARRANTIES = 94
 
 
 class OrderAlreadyHasSsr(errors.Conflict):
@@ -163,6 +167,11 @@ def write_record_set(record_set: RecordSet) -> None:
             for warranty in record_set.warranties:
                 transaction.save(_warranty_item(record_set, warranty))
             transaction.save(audit_item(ssr.order_id, audit.action, audit.detail, ssr.ssr_id, audit.at))
+            # The installation request's OpenSolar link (pending), so every request is listed and can be synced.
+            link = new_link(
+                record_set.installation_request, ssr_id=ssr.ssr_id, order_id=ssr.order_id, created_at=ssr.created_at
+            )
+            links.add_to(transaction, link)
     except TransactWriteError as exc:
         raise _transaction_error(exc) from exc
 
@@ -272,3 +281,25 @@ def items_of_order(order_id: str) -> list[InstallationItem]:
         return list(InstallationItem.by_order.query(order_id))
     except QueryError as exc:
         raise storage_error(exc) from exc
+
+
+@dataclass(frozen=True)
+class StoredInstallationRequest:
+    """An installation request with the ids of the order and SSR it belongs to."""
+
+    request: InstallationRequest
+    order_id: str
+    ssr_id: str
+    created_at: str
+
+
+def get_installation_request(installation_request_id: str) -> StoredInstallationRequest:
+    """One GetItem: the installation request's key follows from its id (its SSR shares the suffix)."""
+    ssr_id = ids.ssr_id_of(installation_request_id)
+    try:
+        item = InstallationRequestItem.get(ssr_pk(ssr_id), f"IR#{installation_request_id}")
+    except DoesNotExist:
+        raise errors.NotFound(f"No installation request {installation_request_id}.") from None
+    except GetError as exc:
+        raise storage_error(exc) from exc
+    return StoredInstallationRequest(_as_installation_request(item), item.order_id, item.ssr_id, item.created_at)

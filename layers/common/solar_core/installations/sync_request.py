@@ -1,27 +1,23 @@
-"""Asking the OpenSolar sync to create a project for a new installation request (SyncQueue), once per order."""
+"""QueueOpenSolarSync: a sync request on SyncQueue, once per order, when the integration is active and auto-sync is
+on (the installation request's OpenSolar link was made with it, by CreateRecords)."""
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from boto3.dynamodb.types import TypeDeserializer
-from botocore.exceptions import BotoCoreError, ClientError
 
-from solar_core.aws_clients import client
-from solar_core.aws_errors import upstream_error
 from solar_core.installations import markers
 from solar_core.installations.models import SystemType
 from solar_core.installations.tables import AuditItem
-from solar_core.settings import get_settings
+from solar_core.opensolar import messages
+from solar_core.opensolar.config import load_config
+from solar_core.opensolar.messages import SyncReason, SyncRequest
 
 logger = Logger(child=True)
 
 MARKER = "sync-queued"
-# The OpenSolar integration's config item in the Integration table (`GET/PUT /opensolar/config`).
-CONFIG_KEY = {"pk": {"S": "CONFIG"}, "sk": {"S": "OPENSOLAR"}}
 SYNCED_TYPES = frozenset({SystemType.SOLAR, SystemType.HYBRID})
 
 
@@ -29,29 +25,6 @@ class SyncOutcome(StrEnum):
     QUEUED = "queued"
     ALREADY_QUEUED = "already_queued"
     DISABLED = "disabled"
-
-
-def auto_sync_enabled(dynamodb: Any | None = None) -> bool:
-    """The config's `is_active` and `auto_sync_enabled`, each true when absent (no config item: sync on)."""
-    table_client = dynamodb or client("dynamodb")
-    try:
-        response = table_client.get_item(TableName=get_settings().integration_table, Key=CONFIG_KEY)
-    except (ClientError, BotoCoreError) as exc:
-        raise upstream_error(exc, "DynamoDB") from exc
-    raw = response.get("Item")
-    if not raw:
-        return True
-    deserializer = TypeDeserializer()
-    config = {key: deserializer.deserialize(value) for key, value in raw.items()}
-    return bool(config.get("is_active", True)) and bool(config.get("auto_sync_enabled", True))
-
-
-def _send(body: dict[str, str], sqs: Any) -> str:
-    try:
-        response = sqs.send_message(QueueUrl=get_settings().sync_queue_url, MessageBody=json.dumps(body))
-    except (ClientError, BotoCoreError) as exc:
-        raise upstream_error(exc, "SQS") from exc
-    return str(response.get("MessageId", ""))
 
 
 def queue_sync(
@@ -62,23 +35,20 @@ def queue_sync(
     system_type: SystemType,
     entry: AuditItem,
     sqs: Any | None = None,
-    dynamodb: Any | None = None,
 ) -> SyncOutcome:
     """Queues `{"installation_request_id", "ssr_id", "order_id", "reason": "created"}` when auto-sync is on.
 
-    `entry` is the audit entry written together with the record that the request was queued.
+    `entry` is the audit entry written with the record that it was queued. Staff can sync by hand while auto-sync is
+    off: the link exists whatever the config says.
     """
-    if system_type not in SYNCED_TYPES or not auto_sync_enabled(dynamodb):
+    config = load_config()
+    if system_type not in SYNCED_TYPES or not (config.is_active and config.auto_sync_enabled):
         logger.info("OpenSolar auto-sync is off; nothing queued")
         return SyncOutcome.DISABLED
-    body = {
-        "installation_request_id": installation_request_id,
-        "ssr_id": ssr_id,
-        "order_id": order_id,
-        "reason": "created",
-    }
-    queue = sqs or client("sqs")
-    if markers.run_once(order_id, MARKER, lambda: _send(body, queue), entry):
+    request = SyncRequest(
+        installation_request_id=installation_request_id, ssr_id=ssr_id, order_id=order_id, reason=SyncReason.CREATED
+    )
+    if markers.run_once(order_id, MARKER, lambda: messages.send(request, sqs), entry):
         logger.info("OpenSolar sync queued", extra={"installation_request_id": installation_request_id})
         return SyncOutcome.QUEUED
     return SyncOutcome.ALREADY_QUEUED

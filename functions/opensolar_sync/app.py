@@ -1,0 +1,79 @@
+"""SyncQueue consumer: creates or updates each installation request's OpenSolar project (design.md flow 4).
+
+Per message: parse the sync request, sync it (`solar_core.opensolar.sync`), and either acknowledge it (synced,
+skipped, or marked failed with its reason) or leave it for later by setting its visibility (a 429, a busy write slot,
+a 5xx or a timeout while receives remain). A message that can never succeed (not JSON, not a sync request, an unknown
+installation request) is logged with its reason and acknowledged, never retried. Batches report partial failures.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from solar_core.adapters.queue import come_back_later
+from solar_core.opensolar.links import FAILED, SYNCED
+from solar_core.opensolar.messages import SyncRequest
+from solar_core.opensolar.sync import ComeBack, Delivery, Outcome, UnknownInstallationRequest, sync_installation_request
+from solar_core.settings import get_settings
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+# A batch whose every message comes back later is not a failed invocation.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+_RESERVE_MS = 5_000  # left for the bookkeeping after the last OpenSolar call
+
+_METRIC_OF = {SYNCED: "SyncSucceeded", FAILED: "SyncFailed", "retrying": "SyncFailed", "throttled": "SyncThrottled"}
+
+
+def _rejected(record: SQSRecord, reason: str) -> None:
+    """Retrying cannot fix this message: say why, count it, let it go."""
+    logger.error("sync request rejected", extra={"message_id": record.message_id, "reason": reason[:500]})
+    metrics.add_metric(name="SyncRejected", unit=MetricUnit.Count, value=1)
+
+
+def _count(outcome: Outcome) -> None:
+    attempt = outcome.attempt
+    if attempt is None:
+        return
+    metrics.add_metric(name=_METRIC_OF.get(attempt.outcome, "SyncAttempted"), unit=MetricUnit.Count, value=1)
+    if attempt.outcome == SYNCED:
+        metrics.add_metric(name="SyncDuration", unit=MetricUnit.Milliseconds, value=attempt.duration_ms)
+
+
+@tracer.capture_method
+def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
+    try:
+        request = SyncRequest.model_validate_json(record.body)
+    except ValidationError as exc:
+        _rejected(record, f"not a sync request: {exc.errors()[0]['msg']}")
+        return
+    logger.append_keys(installation_request_id=request.installation_request_id, order_id=request.order_id)
+    delivery = Delivery(
+        receive_count=int(record.attributes.approximate_receive_count or 1),
+        max_receives=get_settings().sync_max_receives,
+        time_left_s=(lambda_context.get_remaining_time_in_millis() - _RESERVE_MS) / 1000,
+    )
+    try:
+        outcome = sync_installation_request(request, delivery)
+    except UnknownInstallationRequest as exc:
+        _rejected(record, exc.message)
+        return
+    _count(outcome)
+    logger.info("sync request handled", extra={"detail": outcome.detail, "receive_count": delivery.receive_count})
+    if isinstance(outcome, ComeBack):
+        raise come_back_later(record, outcome.after_s, outcome.detail)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

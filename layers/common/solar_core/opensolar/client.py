@@ -1,0 +1,401 @@
+"""The OpenSolar REST client: token auth, one pooled session, explicit timeouts, typed errors (opensolar-api.md).
+
+- A token per container, from the API user in Secrets Manager; on a 401 one new token (the secret read again) and one
+  retry, then OpenSolarMisconfigured.
+- Every path ends with a slash and redirects are never followed: a POST turned into a GET by a 301 would create
+  nothing and look like success.
+- urllib3's Retry repeats only what cannot have reached OpenSolar's views (a refused or timed-out connect) and
+  idempotent reads; a write that may have been applied is reported as `uncertain` for the caller to look up.
+- Answers are read into tolerant models; a body that is not JSON, an HTML error page or a project without an id is an
+  error with a reason, never a crash.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from functools import cache
+from typing import Any, Generic, TypeVar
+
+import requests
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError, NewConnectionError
+from urllib3.util import Retry
+
+from solar_core.opensolar.api_models import NewProject, OpenSolarProject, ProjectFields, StageChange, TokenAnswer
+from solar_core.opensolar.config import IntegrationConfig
+from solar_core.opensolar.credentials import OpenSolarSecret, load_secret
+from solar_core.opensolar.errors import (
+    OpenSolarMisconfigured,
+    OpenSolarRejected,
+    OpenSolarThrottled,
+    OpenSolarUnavailable,
+)
+
+T = TypeVar("T")
+
+MAX_PAGE_SIZE = 100  # OpenSolar caps `limit`; asking for more would make a full page look like the last one
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_CONNECT_TIMEOUT_CAP_S = 5.0
+_SNIPPET = 200
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_PROJECTS = TypeAdapter(list[OpenSolarProject])
+
+SecretSource = Callable[[bool], OpenSolarSecret]
+"""`source(refresh)` → the API user's secret; `refresh` after OpenSolar refused the credentials in hand."""
+
+
+@dataclass(frozen=True)
+class Reply(Generic[T]):
+    """An answer and the HTTP status it came with (sync logs record it)."""
+
+    value: T
+    http_status: int
+
+
+def new_session() -> requests.Session:
+    """One pooled session per container; connection-level retries only where nothing can have been applied."""
+    retry = Retry(
+        total=3,
+        connect=2,
+        read=1,  # read errors are retried for allowed_methods only: GET, never a write
+        status=0,
+        redirect=0,
+        other=0,
+        allowed_methods=frozenset({"GET"}),
+        backoff_factor=0.2,
+        raise_on_status=False,
+        respect_retry_after_header=False,
+    )
+    adapter = HTTPAdapter(max_retries=retry, pool_connections=2, pool_maxsize=4)
+    session = requests.Session()
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.headers.update({"Accept": "application/json", "User-Agent": "solar-backbone/1.0"})
+    return session
+
+
+class OpenSolarClient:
+    """The calls our sync makes; safe to share between threads (the local stack runs several pollers)."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        org_id: int | None,
+        timeout_s: float,
+        secret: SecretSource,
+        session: requests.Session,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._configured_org_id = org_id
+        self._timeouts = (min(timeout_s, _CONNECT_TIMEOUT_CAP_S), timeout_s)
+        self._secret = secret
+        self._session = session
+        self._lock = threading.Lock()
+        self._token: str | None = None
+        self._login_org_id: int | None = None
+
+    # ---------------------------------------------------------------- projects
+    def create_project(self, project: NewProject) -> Reply[OpenSolarProject]:
+        status, body = self._call("POST", self._projects_path(), body=project)
+        return Reply(self._project(body, status, write=True), status)
+
+    def update_project(self, project_id: int, change: ProjectFields | StageChange) -> Reply[OpenSolarProject]:
+        status, body = self._call("PATCH", f"{self._projects_path()}{project_id}/", body=change)
+        return Reply(self._project(body, status, write=True), status)
+
+    def get_project(self, project_id: int) -> Reply[OpenSolarProject]:
+        status, body = self._call("GET", f"{self._projects_path()}{project_id}/")
+        return Reply(self._project(body, status, write=False), status)
+
+    def list_projects(
+        self, *, page: int = 1, limit: int = MAX_PAGE_SIZE, ordering: str | None = None, identifier: str | None = None
+    ) -> Reply[list[OpenSolarProject]]:
+        """One page of the bare-array list (pages from 1; a page shorter than `limit` is the last)."""
+        params: dict[str, str | int] = {"page": page, "limit": min(limit, MAX_PAGE_SIZE)}
+        if ordering:
+            params["ordering"] = ordering
+        if identifier is not None:
+            params["identifier"] = identifier
+        status, body = self._call("GET", self._projects_path(), params=params)
+        if isinstance(body, dict) and isinstance(body.get("results"), list):
+            body = body["results"]  # a paginated envelope, should OpenSolar ever send one
+        if not isinstance(body, list):
+            raise OpenSolarUnavailable(f"OpenSolar answered the project list with a {type(body).__name__}, not a list.")
+        try:
+            return Reply(_PROJECTS.validate_python(body), status)
+        except ValidationError as exc:
+            raise OpenSolarUnavailable(
+                f"OpenSolar's project list is unreadable: {_fields(exc)}.", http_status=status
+            ) from exc
+
+    def walk_newest_modified(
+        self, *, stop_before: datetime | None = None, identifier: str | None = None, max_pages: int = 100
+    ) -> Iterator[OpenSolarProject]:
+        """Projects newest-modified first, page by page, until a page ends older than `stop_before` or the list ends.
+
+        opensolar-api.md: the ordering sign is not reliably documented, so the first page's dates decide; a list
+        that comes back in no order at all is walked to its end. `identifier` narrows the list where OpenSolar
+        honours the filter; callers still check each project's identifier.
+        """
+        ordering = "-modified_date"
+        page = 1
+        while page <= max_pages:
+            projects = self.list_projects(page=page, ordering=ordering, identifier=identifier).value
+            dates = [project.modified_date for project in projects if project.modified_date is not None]
+            if page == 1 and ordering.startswith("-") and _is_ascending(dates):
+                ordering = "modified_date"  # this deployment reads the sign the other way round
+                continue
+            yield from projects
+            if len(projects) < MAX_PAGE_SIZE:
+                return
+            if stop_before is not None and _is_descending(dates) and dates[-1] < stop_before:
+                return
+            page += 1
+        raise OpenSolarUnavailable(f"The project list is longer than {max_pages} pages; the walk stopped short.")
+
+    def find_by_identifier(self, identifier: str, *, changed_since: datetime) -> OpenSolarProject | None:
+        """The project whose `identifier` is ours, if one was created or changed since `changed_since`.
+
+        The list filter may be ignored, so every project's identifier is checked here; should two carry it (a
+        duplicate made before this lookup existed), the oldest one is the project.
+        """
+        matches = [
+            project
+            for project in self.walk_newest_modified(stop_before=changed_since, identifier=identifier)
+            if project.identifier == identifier
+        ]
+        return min(matches, key=lambda project: project.id) if matches else None
+
+    # ---------------------------------------------------------------- plumbing
+    def _projects_path(self) -> str:
+        return f"/api/orgs/{self._org_id()}/projects/"
+
+    def _org_id(self) -> int:
+        if self._configured_org_id is not None:
+            return self._configured_org_id
+        self._current_token()
+        if self._login_org_id is None:
+            raise OpenSolarMisconfigured("No OpenSolar org_id is configured and the API user's login names none.")
+        return self._login_org_id
+
+    def _current_token(self, stale: str | None = None) -> str:
+        """The container's token; a new one when there is none or `stale` (refused by OpenSolar) is still current."""
+        with self._lock:
+            if self._token is None or self._token == stale:
+                self._token, self._login_org_id = self._login(refresh=stale is not None)
+            return self._token
+
+    def _login(self, *, refresh: bool) -> tuple[str, int | None]:
+        secret = self._secret(refresh)
+        if not secret.username or not secret.password:
+            raise OpenSolarMisconfigured("The OpenSolar secret has no username or password.")
+        credentials = {"username": secret.username, "password": secret.password}
+        response = self._send("POST", "/api-token-auth/", token=None, json_body=credentials, params=None)
+        if response.status_code == 400:
+            raise OpenSolarMisconfigured(
+                f"OpenSolar refused the API user's credentials: {_message(response)}", http_status=400
+            )
+        status, body = _read(response, write=False)
+        try:
+            answer = TokenAnswer.model_validate(body)
+        except ValidationError as exc:
+            raise OpenSolarUnavailable("OpenSolar's login answer has no token.", http_status=status) from exc
+        return answer.token, answer.org_id
+
+    def _call(
+        self, method: str, path: str, *, body: BaseModel | None = None, params: dict[str, Any] | None = None
+    ) -> tuple[int, Any]:
+        json_body = body.model_dump(mode="json", exclude_none=True) if body is not None else None
+        token = self._current_token()
+        response = self._send(method, path, token=token, json_body=json_body, params=params)
+        if response.status_code == 401:
+            token = self._current_token(stale=token)
+            response = self._send(method, path, token=token, json_body=json_body, params=params)
+            if response.status_code == 401:
+                raise OpenSolarMisconfigured(
+                    f"OpenSolar refused a fresh token too (401): {_message(response)}", http_status=401
+                )
+        return _read(response, write=method in _WRITES)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None,
+        json_body: Any,
+        params: dict[str, Any] | None,
+    ) -> requests.Response:
+        write = method in _WRITES
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        try:
+            return self._session.request(
+                method,
+                self.base_url + path,
+                json=json_body,
+                params=params,
+                headers=headers,
+                timeout=self._timeouts,
+                allow_redirects=False,
+            )
+        except requests.ConnectTimeout as exc:
+            raise OpenSolarUnavailable(
+                f"OpenSolar did not accept a connection within {self._timeouts[0]:g} s."
+            ) from exc
+        except requests.ReadTimeout as exc:
+            raise OpenSolarUnavailable(
+                f"OpenSolar did not answer {method} within {self._timeouts[1]:g} s.", uncertain=write
+            ) from exc
+        except requests.ConnectionError as exc:
+            never_sent = _never_connected(exc)
+            raise OpenSolarUnavailable(
+                f"The connection to OpenSolar failed during {method} ({type(exc).__name__}).",
+                uncertain=write and not never_sent,
+            ) from exc
+        except requests.RequestException as exc:
+            raise OpenSolarUnavailable(
+                f"The call to OpenSolar failed ({type(exc).__name__}).", uncertain=write
+            ) from exc
+
+    @staticmethod
+    def _project(body: Any, status: int, *, write: bool) -> OpenSolarProject:
+        try:
+            return OpenSolarProject.model_validate(body)
+        except ValidationError as exc:
+            raise OpenSolarUnavailable(
+                f"OpenSolar's project answer is unreadable: {_fields(exc)}.", http_status=status, uncertain=write
+            ) from exc
+
+
+def _read(response: requests.Response, *, write: bool) -> tuple[int, Any]:
+    """The JSON body of a 2xx answer, or the typed error for any other."""
+    status = response.status_code
+    if 200 <= status < 300:
+        if status == 204 or not response.content:
+            return status, None
+        try:
+            return status, response.json()
+        except ValueError as exc:
+            raise OpenSolarUnavailable(
+                f"OpenSolar answered {status} with a body that is not JSON ({_snippet(response)}).",
+                http_status=status,
+                uncertain=write,
+            ) from exc
+    if status == 429:
+        raise OpenSolarThrottled(
+            f"OpenSolar throttled the call (429): {_message(response)}", _retry_after_s(response.headers)
+        )
+    if status >= 500:
+        raise OpenSolarUnavailable(
+            f"OpenSolar failed ({status}): {_message(response)}", http_status=status, uncertain=write
+        )
+    if status == 403:
+        raise OpenSolarMisconfigured(f"OpenSolar refused access (403): {_message(response)}", http_status=403)
+    if 300 <= status < 400:
+        location = response.headers.get("Location", "?")
+        raise OpenSolarRejected(
+            f"OpenSolar redirected the call ({status} to {location}); it was not applied.", http_status=status
+        )
+    raise OpenSolarRejected(f"OpenSolar refused the call ({status}): {_message(response)}", http_status=status)
+
+
+def _message(response: requests.Response) -> str:
+    """OpenSolar's own words: DRF's `{"detail": ...}` or `{"field": ["problem"]}`, an HTML page's title, or text."""
+    try:
+        body = response.json()
+    except ValueError:
+        return _snippet(response)
+    return "; ".join(_drf_messages(body)) or _snippet(response)
+
+
+def _drf_messages(node: Any, path: str = "") -> list[str]:
+    if isinstance(node, dict):
+        if set(node) == {"detail"} and not path:
+            return [str(node["detail"])]
+        messages = []
+        for key, value in node.items():
+            where = key if key not in ("detail", "non_field_errors") else ""
+            messages += _drf_messages(value, f"{path}.{where}".strip(".") if where else path)
+        return messages
+    if isinstance(node, list):
+        return [message for item in node for message in _drf_messages(item, path)]
+    return [f"{path}: {node}" if path else str(node)]
+
+
+def _snippet(response: requests.Response) -> str:
+    text = response.text or ""
+    title = _TITLE.search(text)
+    if title:
+        return f"an HTML page titled {' '.join(title.group(1).split())!r}"
+    if not text.strip():
+        return "an empty body"
+    cleaned = " ".join(text.split())
+    return cleaned if len(cleaned) <= _SNIPPET else cleaned[: _SNIPPET - 1] + "…"
+
+
+def _retry_after_s(headers: Any) -> float | None:
+    """Retry-After in seconds (a number or an HTTP date); None when absent or unreadable."""
+    value = str(headers.get("Retry-After") or "").strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _never_connected(exc: requests.ConnectionError) -> bool:
+    """True when the connection was never made (refused, no route): nothing can have reached OpenSolar."""
+    reason = exc.args[0] if exc.args else None
+    return isinstance(reason, MaxRetryError) and isinstance(reason.reason, NewConnectionError)
+
+
+def _fields(exc: ValidationError) -> str:
+    problems = [
+        f"{'.'.join(str(part) for part in error['loc']) or 'body'} {error['msg'].lower()}" for error in exc.errors()
+    ]
+    return "; ".join(problems[:5])
+
+
+def _is_ascending(dates: list[datetime]) -> bool:
+    return len(dates) >= 2 and dates[0] < dates[-1]
+
+
+def _is_descending(dates: list[datetime]) -> bool:
+    return bool(dates) and all(earlier >= later for earlier, later in itertools.pairwise(dates))
+
+
+@cache
+def _shared_session() -> requests.Session:
+    return new_session()
+
+
+@cache
+def _client(base_url: str, org_id: int | None, timeout_s: float) -> OpenSolarClient:
+    return OpenSolarClient(
+        base_url=base_url,
+        org_id=org_id,
+        timeout_s=timeout_s,
+        secret=lambda refresh: load_secret(refresh=refresh),
+        session=_shared_session(),
+    )
+
+
+def client_for(config: IntegrationConfig) -> OpenSolarClient:
+    """The container's client for this config (its token is kept while the base URL, org and timeout stay)."""
+    return _client(config.base_url, config.org_id, config.api_timeout_s)
