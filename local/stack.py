@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import boto3
+import requests
 
 from local.authorizer import JwtAuthorizer
 from local.deploy import Deployment, deploy
@@ -138,7 +139,7 @@ class LocalStack:
         layer_dirs = tuple(translation.layer_dirs) or LAYER_DIRS
         self.registry = HandlerRegistry(specs, layer_dirs)
         opensolar_url, opensolar_credentials = self._opensolar()
-        webhook_secret = self._store_opensolar_secret(deployment, opensolar_url, opensolar_credentials)
+        webhook_secret = self._store_opensolar_secret(deployment, opensolar_credentials)
         apis = http_api_specs(deployment.emulated, deployment.resources)
         users = self._users(apis)
         sources = event_source_specs(deployment.emulated, self._registry().logical_id_of)
@@ -150,6 +151,8 @@ class LocalStack:
             self._schedule_runner = ScheduleRunner(schedules, self.invoke, self.options.region)
             self._schedule_runner.start()
         api_url = self._start_http(apis, endpoint)
+        if api_url and users:
+            self._configure_opensolar(api_url, users["staff"].id_token, opensolar_url, opensolar_credentials)
         self.state = {
             "api_url": api_url,
             "aws_endpoint_url": endpoint,
@@ -204,18 +207,35 @@ class LocalStack:
         url: str = self._fake_opensolar.start(host="127.0.0.1", port=0)
         return url, credentials
 
-    def _store_opensolar_secret(self, deployment: Deployment, url: str, credentials: dict[str, Any]) -> str:
-        """Put the OpenSolar URL and credentials into each OpenSolar secret; returns its webhook secret."""
+    def _store_opensolar_secret(self, deployment: Deployment, credentials: dict[str, Any]) -> str:
+        """Put the OpenSolar API user into each OpenSolar secret (as an operator does after deploying); returns its
+        webhook secret."""
         manager = self.client("secretsmanager")
         webhook_secret = ""
+        api_user = {key: credentials[key] for key in ("username", "password") if key in credentials}
         for logical_id, attributes in deployment.external.items():
             if "opensolar" not in logical_id.lower() or not attributes["Ref"].startswith("arn:aws:secretsmanager:"):
                 continue
             current = json.loads(manager.get_secret_value(SecretId=attributes["Ref"])["SecretString"])
-            current |= {"base_url": url} | credentials
+            current |= api_user
             manager.put_secret_value(SecretId=attributes["Ref"], SecretString=json.dumps(current))
             webhook_secret = current.get("webhook_secret", webhook_secret)
         return webhook_secret
+
+    @staticmethod
+    def _configure_opensolar(api_url: str, staff_token: str, url: str, credentials: dict[str, Any]) -> None:
+        """Point the integration at this OpenSolar through `PUT /opensolar/config`, as an operator would."""
+        config: dict[str, Any] = {"base_url": url}
+        if "org_id" in credentials:
+            config["org_id"] = credentials["org_id"]
+        answer = requests.put(
+            f"{api_url}/opensolar/config",
+            json=config,
+            headers={"Authorization": f"Bearer {staff_token}"},
+            timeout=30,
+        )
+        if answer.status_code != 200:
+            raise RuntimeError(f"PUT /opensolar/config answered {answer.status_code}: {answer.text[:500]}")
 
     def _users(self, apis: list[HttpApiSpec]) -> dict[str, LocalUser]:
         """A staff and a non-staff user in the pool the (first) JWT authorizer trusts."""

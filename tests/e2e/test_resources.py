@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from local.template import load_template
+from tests.e2e.conftest import Api
 
 TEMPLATE = load_template()
 RESOURCES: dict[str, dict[str, Any]] = TEMPLATE["Resources"]
@@ -170,9 +171,18 @@ def test_the_opensolar_secret_holds_the_fake_opensolar_credentials(
     value = json.loads(aws("secretsmanager").get_secret_value(SecretId=secret_arn)["SecretString"])
     assert value["webhook_secret"] == local_stack["webhook_secret"]
     assert value["webhook_secret"].isalnum()
-    assert value["base_url"] == local_stack["opensolar_url"]
-    assert value["username"]
-    assert value["password"]
+    assert value["username"] == local_stack["opensolar_credentials"]["username"]
+    assert value["password"] == local_stack["opensolar_credentials"]["password"]
+    assert "base_url" not in value, "the secret holds secrets only; the URL is configuration"
+
+
+def test_the_integration_is_configured_for_the_fake_opensolar(local_stack: dict[str, Any], api: Api) -> None:
+    answer = api.request("GET", "/opensolar/config")
+    assert answer.status_code == 200
+    config = answer.json()
+    assert config["base_url"] == local_stack["opensolar_url"]
+    assert config["org_id"] == local_stack["opensolar_credentials"]["org_id"]
+    assert "password" not in json.dumps(config)
 
 
 def test_the_fake_opensolar_answers(local_stack: dict[str, Any]) -> None:

@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.parameters import BaseProvider
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
 from solar_core import errors
 from solar_core.aws_clients import client
@@ -29,7 +29,8 @@ CONFIG_NAME = "OPENSOLAR"
 CACHE_SECONDS = 30
 DEFAULT_BASE_URL = "https://api.opensolar.com"
 
-StageId = Annotated[int, Field(ge=0)]
+StageId = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,9}$")]
+"""An OpenSolar `active_stage_id` as a JSON object key: its decimal digits."""
 WholeNumber = Annotated[int, Field(ge=0, strict=True)]
 
 
@@ -47,31 +48,49 @@ class IntegrationConfig(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    is_active: bool = True
-    auto_sync_enabled: bool = True
-    webhooks_enabled: bool = True
+    is_active: bool = Field(default=True, strict=True)
+    auto_sync_enabled: bool = Field(default=True, strict=True)
+    webhooks_enabled: bool = Field(default=True, strict=True)
     org_id: Annotated[int, Field(ge=1, strict=True)] | None = Field(
         default=None, description="OpenSolar organisation; when empty, the one the API user's login answers with."
     )
     base_url: str = Field(default=DEFAULT_BASE_URL, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$", max_length=200)
-    api_timeout_s: float = Field(default=30.0, gt=0, le=120, description="Connect and read timeout of each call.")
-    max_retries: int = Field(default=3, ge=0, le=20, description="Hourly retries of a failed sync before it stops.")
+    api_timeout_s: float = Field(
+        default=30.0, ge=0.1, le=120, strict=True, description="Connect and read timeout of each call."
+    )
+    max_retries: int = Field(
+        default=3, ge=0, le=20, strict=True, description="Hourly retries of a failed sync before it stops."
+    )
     status_map: dict[InstallationStatus, StageRef] = Field(
         default_factory=dict, description="Our status → the OpenSolar stage it is pushed as; others are not pushed."
     )
     stage_map: dict[StageId, InstallationStatus] = Field(
         default_factory=dict, description="OpenSolar active_stage_id → our status; others fall back to the milestone."
     )
-    write_limit: int = Field(default=10, ge=1, le=1000, description="OpenSolar's project writes per window per user.")
-    write_window_s: float = Field(default=60.0, gt=0, le=3600)
-    retry_batch_limit: int = Field(default=50, ge=1, le=1000, description="Failed syncs re-queued per hourly run.")
-    retry_backoff_s: float = Field(default=30.0, ge=0, le=900, description="First wait after a 5xx or a timeout.")
-    throttle_backoff_s: float = Field(default=60.0, ge=0, le=900, description="Wait after a 429 without Retry-After.")
+    write_limit: int = Field(
+        default=10, ge=1, le=1000, strict=True, description="OpenSolar's project writes per window per user."
+    )
+    write_window_s: float = Field(default=60.0, ge=1, le=3600, strict=True)
+    retry_batch_limit: int = Field(
+        default=50, ge=1, le=1000, strict=True, description="Failed syncs re-queued per hourly run."
+    )
+    retry_backoff_s: float = Field(
+        default=30.0, ge=0, le=900, strict=True, description="First wait after a 5xx or a timeout."
+    )
+    throttle_backoff_s: float = Field(
+        default=60.0, ge=0, le=900, strict=True, description="Wait after a 429 without Retry-After."
+    )
 
     @field_validator("base_url")
     @classmethod
     def _without_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("api_timeout_s", "write_window_s", "retry_backoff_s", "throttle_backoff_s")
+    @classmethod
+    def _to_the_millisecond(cls, value: float) -> float:
+        """Seconds to the millisecond: finer means nothing here, and DynamoDB cannot store every float."""
+        return round(value, 3)
 
 
 class IntegrationConfigIn(IntegrationConfig):
