@@ -26,8 +26,6 @@ from solar_core.settings import get_settings
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-# A batch whose every message comes back later is not a failed invocation.
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 _RESERVE_MS = 5_000  # left for the bookkeeping after the last OpenSolar call
 
 _METRIC_OF = {SYNCED: "SyncSucceeded", FAILED: "SyncFailed", "retrying": "SyncFailed", "throttled": "SyncThrottled"}
@@ -48,13 +46,20 @@ def _count(outcome: Outcome) -> None:
         metrics.add_metric(name="SyncDuration", unit=MetricUnit.Milliseconds, value=attempt.duration_ms)
 
 
-@tracer.capture_method
 def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
+    """Acknowledges the message by returning; leaves it for later by raising ComeBackLater (visibility set)."""
+    outcome = _sync(record, lambda_context)
+    if isinstance(outcome, ComeBack):
+        raise come_back_later(record, outcome.after_s, outcome.detail)
+
+
+@tracer.capture_method
+def _sync(record: SQSRecord, lambda_context: LambdaContext) -> Outcome | None:
     try:
         request = SyncRequest.model_validate_json(record.body)
     except ValidationError as exc:
         _rejected(record, f"not a sync request: {exc.errors()[0]['msg']}")
-        return
+        return None
     logger.append_keys(installation_request_id=request.installation_request_id, order_id=request.order_id)
     delivery = Delivery(
         receive_count=int(record.attributes.approximate_receive_count or 1),
@@ -65,15 +70,17 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
         outcome = sync_installation_request(request, delivery)
     except UnknownInstallationRequest as exc:
         _rejected(record, exc.message)
-        return
+        return None
     _count(outcome)
     logger.info("sync request handled", extra={"detail": outcome.detail, "receive_count": delivery.receive_count})
-    if isinstance(outcome, ComeBack):
-        raise come_back_later(record, outcome.after_s, outcome.detail)
+    return outcome
 
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    # One processor per invocation (the local stack runs two pollers in one process). A batch whose every message
+    # comes back later is not a failed invocation.
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

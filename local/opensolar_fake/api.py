@@ -18,7 +18,7 @@ from local.opensolar_fake.process_logs import as_csv
 from local.opensolar_fake.projects import page_of
 from local.opensolar_fake.rate_limits import ThrottleScope
 from local.opensolar_fake.request_bodies import read_body
-from local.opensolar_fake.responses import json_response, moved_permanently, server_error
+from local.opensolar_fake.responses import garbled, json_response, moved_permanently, server_error
 from local.opensolar_fake.state import FakeOrg
 
 _PROJECT_ENDPOINTS = ("api.projects", "api.project")
@@ -120,6 +120,8 @@ def build_api(org: FakeOrg) -> Blueprint:
         if decision.after_apply and response.status_code < 400:
             # The write is saved, but the client never learns it: the uncertain failure idempotency is for.
             response = _fault_response(decision) or response
+        if decision.garble and response.status_code < 300:
+            response = garbled(response, decision.garble)
         org.record_call(g.get("route", route_key()), "dropped" if g.get("dropped") else str(response.status_code))
         return response
 

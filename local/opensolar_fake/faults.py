@@ -19,6 +19,9 @@ class FaultSettings(BaseModel):
     rate_429: float = Field(default=0.0, ge=0, le=1)
     rate_500: float = Field(default=0.0, ge=0, le=1)
     rate_drop: float = Field(default=0.0, ge=0, le=1)
+    # A 2xx answer spoiled after the call was applied: an HTML page (a proxy's maintenance page) or JSON missing fields.
+    rate_garbled: float = Field(default=0.0, ge=0, le=1)
+    garble: Literal["html", "partial"] = "html"
     rate_slow: float = Field(default=0.0, ge=0, le=1)
     slow_ms: int = Field(default=0, ge=0)
     seed: int | None = None
@@ -28,8 +31,8 @@ class FaultSettings(BaseModel):
 
     @model_validator(mode="after")
     def _outcomes_fit_in_one_roll(self) -> Self:
-        if self.rate_429 + self.rate_500 + self.rate_drop > 1:
-            raise ValueError("rate_429 + rate_500 + rate_drop must not exceed 1")
+        if self.rate_429 + self.rate_500 + self.rate_drop + self.rate_garbled > 1:
+            raise ValueError("rate_429 + rate_500 + rate_drop + rate_garbled must not exceed 1")
         return self
 
     def applies_to(self, kind: CallKind) -> bool:
@@ -47,6 +50,7 @@ class FaultDecision:
     slow_s: float = 0.0
     after_apply: bool = False
     retry_after_s: float | None = None
+    garble: str | None = None  # "html" or "partial": spoil the successful answer's body
 
 
 NO_FAULT = FaultDecision()
@@ -81,4 +85,6 @@ class FaultInjector:
             return FaultDecision(status=429, slow_s=slow_s, retry_after_s=settings.retry_after_s)
         if outcome < settings.rate_drop + settings.rate_429 + settings.rate_500:
             return FaultDecision(status=500, slow_s=slow_s, after_apply=after_apply)
+        if outcome < settings.rate_drop + settings.rate_429 + settings.rate_500 + settings.rate_garbled:
+            return FaultDecision(slow_s=slow_s, garble=settings.garble)
         return FaultDecision(slow_s=slow_s)

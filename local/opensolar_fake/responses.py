@@ -42,3 +42,27 @@ def server_error() -> Response:
 
 def not_found_page() -> Response:
     return Response(NOT_FOUND_HTML, status=404, mimetype="text/html")
+
+
+# What a proxy in front of the API may answer while the API itself is being deployed.
+MAINTENANCE_HTML = (
+    "<!doctype html>\n<html><head><title>Down for maintenance</title></head>"
+    "<body><h1>We'll be back shortly</h1></body></html>\n"
+)
+
+
+def garbled(response: Response, how: str) -> Response:
+    """The successful answer spoiled: an HTML page with the same status, or its JSON with only a few fields left
+    (no `id`: what a client must not mistake for an answer it can use)."""
+    if how == "html":
+        return Response(MAINTENANCE_HTML, status=response.status_code, mimetype="text/html")
+    body = response.get_json(silent=True)
+    if isinstance(body, list):
+        return json_response([_partial(item) for item in body], response.status_code)
+    return json_response(_partial(body), response.status_code)
+
+
+def _partial(body: Any) -> Any:
+    if not isinstance(body, dict):
+        return body
+    return {key: body[key] for key in ("title", "url") if key in body}

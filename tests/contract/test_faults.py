@@ -116,3 +116,26 @@ def test_fault_settings_with_unknown_keys_or_rates_above_one_are_refused(anonymo
     )
     # then
     assert typo.status_code == too_much.status_code == 400
+
+
+def test_a_garbled_answer_is_an_html_page_with_the_success_status_after_the_write_was_saved(api: Api) -> None:
+    # given
+    api.control("faults", {"rate_garbled": 1.0, "garble": "html", "routes": "writes"})
+    # when
+    response = api.post(PROJECTS, json={"address": "1 Main Rd", "identifier": "IR-GARBLED1"})
+    # then the client cannot read it, though the project exists
+    assert response.status_code == 201
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert "<title>Down for maintenance</title>" in response.text
+    api.control("faults/clear", {})
+    assert [p["identifier"] for p in api.get(PROJECTS).json()] == ["IR-GARBLED1"]
+
+
+def test_a_partial_answer_is_json_without_the_projects_fields(api: Api) -> None:
+    # given
+    api.post(PROJECTS, json={"address": "2 Main Rd"})
+    api.control("faults", {"rate_garbled": 1.0, "garble": "partial", "routes": "reads"})
+    # when
+    listed = api.get(PROJECTS).json()
+    # then
+    assert listed and all("id" not in project and "identifier" not in project for project in listed)

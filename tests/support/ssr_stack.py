@@ -504,11 +504,15 @@ def order_body(
     *,
     email: str | None = CUSTOMER["email"],
     whatsapp_id: str = CUSTOMER["whatsapp_id"],
+    address: dict[str, Any] | None = None,
     **fields: Any,
 ) -> OrderIn:
     """The sample order of customer John Doe, as the CRM sends it; `fields` replace top-level fields (`stage`,
-    `payment_status`, `notes`). It carries no `updated_at`, so the orders service stamps each write as it happens."""
+    `payment_status`, `notes`), `address` the customer's. It carries no `updated_at`, so the orders service stamps
+    each write as it happens."""
     customer = {**CUSTOMER, "email": email, "whatsapp_id": whatsapp_id}
+    if address is not None:
+        customer["address"] = address
     return OrderIn.model_validate(sample_order(order_id, items, customer=customer, updated_at=None, **fields))
 
 

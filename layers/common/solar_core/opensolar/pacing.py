@@ -9,6 +9,7 @@ the write reaching OpenSolar. A 429 pushes the slot past OpenSolar's Retry-After
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,7 +25,8 @@ from solar_core.settings import get_settings
 PACER_KEY = {"pk": {"S": "PACER"}, "sk": {"S": "OPENSOLAR_WRITES"}}
 _GUARD_FRACTION = 0.03
 _MIN_GUARD_S = 0.25
-_ATTEMPTS = 8
+_ATTEMPTS = 16
+_CONTENTION_PAUSE_S = 0.02
 
 
 class WriteSlotTooFar(errors.UpstreamUnavailable):
@@ -60,6 +62,7 @@ class WritePacer:
                 raise WriteSlotTooFar(f"The next OpenSolar write slot is {wait:.1f} s away.", retry_after_s=wait)
             if self._take(current + interval, "next_free_at = :seen", current) is None:
                 return wait
+            time.sleep(random.uniform(0, _CONTENTION_PAUSE_S))  # noqa: S311 - spreading racers, not security
         raise errors.UpstreamUnavailable("The OpenSolar write pacer is contended; retry.")
 
     def hold_until(self, moment: float) -> None:

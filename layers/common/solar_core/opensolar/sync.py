@@ -308,12 +308,11 @@ def _unavailable(
     attempt = step.record("retrying", status, error.message)
     _record_and_release(lease, attempt)
     config = context.config
-    backoff = config.retry_backoff_s * 2 ** (delivery.receive_count - 1)
+    backoff = config.retry_backoff_s * 2 ** (delivery.receive_count - 1) * random.uniform(0.8, 1.2)  # noqa: S311
     if error.uncertain:
         # Give a write we stopped waiting for time to land before the lookup that decides whether to create.
         backoff = max(backoff, 2 * config.api_timeout_s)
-    jittered = backoff * random.uniform(0.8, 1.2)  # noqa: S311 - spreading retries, not security
-    return ComeBack(min(_MAX_DELAY_S, max(1.0, jittered)), error.message, attempt)
+    return ComeBack(min(_MAX_DELAY_S, max(1.0, backoff)), error.message, attempt)
 
 
 def _record_and_release(lease: Lease, attempt: AttemptRecord) -> None:
