@@ -1,5 +1,5 @@
 """Process-wide test settings: fake credentials, one region, table names matching tests/support/aws.py; the SSR
-stack's fixtures (tests/support/ssr_stack.py)."""
+stack's fixtures (tests/support/ssr_stack.py) and the OpenSolar sync's (tests/support/opensolar_stack.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import os
 
 from tests.support.aws import TABLE_ENV
 
-pytest_plugins = ["tests.support.ssr_stack"]
+pytest_plugins = ["tests.support.ssr_stack", "tests.support.opensolar_stack"]
 
 os.environ.update(
     {

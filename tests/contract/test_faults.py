@@ -138,4 +138,5 @@ def test_a_partial_answer_is_json_without_the_projects_fields(api: Api) -> None:
     # when
     listed = api.get(PROJECTS).json()
     # then
-    assert listed and all("id" not in project and "identifier" not in project for project in listed)
+    assert listed
+    assert all("id" not in project and "identifier" not in project for project in listed)

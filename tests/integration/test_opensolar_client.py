@@ -69,7 +69,8 @@ def test_a_create_is_one_post_to_the_path_with_its_slash_and_answers_the_project
     client = client_of(fake)
     reply = client.create_project(new_project())
     assert reply.http_status == 201
-    assert reply.value.identifier == "IR-00000001" and reply.value.id > 0
+    assert reply.value.identifier == "IR-00000001"
+    assert reply.value.id > 0
     assert fake.call_counts() == {LOGIN: 1, f"POST {PROJECTS}": 1}
 
 
@@ -78,7 +79,8 @@ def test_an_update_and_a_stage_move_are_patches_of_the_project(fake: FakeOpenSol
     project = client.create_project(new_project()).value
     client.update_project(project.id, ProjectFields(identifier="IR-00000001", address="2 Main Rd"))
     moved = client.update_project(project.id, StageChange(workflow=WorkflowStage(workflow_id=1, active_stage_id=7)))
-    assert moved.value.stage == 2 and moved.value.contract_date is not None
+    assert moved.value.stage == 2
+    assert moved.value.contract_date is not None
     assert fake.call_counts()[f"PATCH {PROJECTS}{{project_id}}/"] == 2
 
 
@@ -149,7 +151,8 @@ def test_a_500_html_page_is_unavailable_with_its_title_and_uncertain_for_a_write
     fake.set_faults(rate_500=1.0, routes="writes")
     with pytest.raises(OpenSolarUnavailable) as failed:
         client.create_project(new_project())
-    assert failed.value.http_status == 500 and failed.value.uncertain
+    assert failed.value.http_status == 500
+    assert failed.value.uncertain
     assert "Server Error (500)" in failed.value.message
     fake.set_faults(rate_500=1.0, routes="reads")
     with pytest.raises(OpenSolarUnavailable) as failed_read:
@@ -162,7 +165,8 @@ def test_an_html_page_with_a_success_status_is_an_error_with_a_reason_not_a_cras
     with pytest.raises(OpenSolarUnavailable) as failed:
         client_of(fake).create_project(new_project())
     assert failed.value.uncertain  # the create was applied: the next attempt must look it up
-    assert "not JSON" in failed.value.message and "Down for maintenance" in failed.value.message
+    assert "not JSON" in failed.value.message
+    assert "Down for maintenance" in failed.value.message
 
 
 def test_an_answer_missing_the_projects_id_is_an_error_naming_the_field(fake: FakeOpenSolar) -> None:
@@ -170,11 +174,13 @@ def test_an_answer_missing_the_projects_id_is_an_error_naming_the_field(fake: Fa
     fake.set_faults(rate_garbled=1.0, garble="partial", routes="writes")
     with pytest.raises(OpenSolarUnavailable) as failed:
         client.create_project(new_project())
-    assert failed.value.uncertain and "id field required" in failed.value.message
+    assert failed.value.uncertain
+    assert "id field required" in failed.value.message
     fake.set_faults(rate_garbled=1.0, garble="partial", routes="reads")
     with pytest.raises(OpenSolarUnavailable) as listed:
         list(client.walk_newest_modified())
-    assert not listed.value.uncertain and "unreadable" in listed.value.message
+    assert not listed.value.uncertain
+    assert "unreadable" in listed.value.message
 
 
 def test_a_write_that_times_out_is_uncertain_and_a_read_is_not(fake: FakeOpenSolar) -> None:
@@ -185,7 +191,8 @@ def test_a_write_that_times_out_is_uncertain_and_a_read_is_not(fake: FakeOpenSol
         client.create_project(new_project())
     with pytest.raises(OpenSolarUnavailable) as read:
         client.get_project(1)
-    assert write.value.uncertain and "did not answer POST within 0.5 s" in write.value.message
+    assert write.value.uncertain
+    assert "did not answer POST within 0.5 s" in write.value.message
     assert not read.value.uncertain
 
 
@@ -226,7 +233,8 @@ def test_a_400_is_rejected_with_opensolars_own_words(fake: FakeOpenSolar) -> Non
 def test_an_unknown_project_is_rejected_as_404(fake: FakeOpenSolar) -> None:
     with pytest.raises(OpenSolarRejected) as missing:
         client_of(fake).get_project(999_999)
-    assert missing.value.http_status == 404 and "Not found." in missing.value.message
+    assert missing.value.http_status == 404
+    assert "Not found." in missing.value.message
 
 
 # ---------------------------------------------------------------- credentials
@@ -261,4 +269,5 @@ def test_an_unpaid_plan_is_a_configuration_error_with_its_message(fake: FakeOpen
     fake.set_plan(False)
     with pytest.raises(OpenSolarMisconfigured) as refused:
         client_of(fake).create_project(new_project())
-    assert refused.value.http_status == 403 and "paid plan" in refused.value.message
+    assert refused.value.http_status == 403
+    assert "paid plan" in refused.value.message

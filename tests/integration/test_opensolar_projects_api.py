@@ -13,7 +13,7 @@ from solar_core.opensolar.links import FAILED, PENDING
 from solar_core.opensolar.tables import LinkItem
 from tests.support import http_events
 from tests.support.http_events import Answer, http_event
-from tests.support.opensolar_stack import SyncStack, fresh, opensolar  # noqa: F401 - fixtures
+from tests.support.opensolar_stack import SyncStack
 from tests.support.ssr_stack import EVENTS, load_handler
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish")
@@ -83,7 +83,8 @@ def test_a_project_answers_in_the_contracts_shape(fresh: SyncStack) -> None:
     answer = call("GET", "/opensolar/projects/{id}", {"id": request_id})
     assert answer.status == 200
     assert set(answer.body) >= PROJECT_KEYS
-    assert answer.body["sync_status"] == "synced" and answer.body["status"] == "pending"
+    assert answer.body["sync_status"] == "synced"
+    assert answer.body["status"] == "pending"
     assert answer.body["opensolar_project_id"] == str(fresh.projects_named(request_id)[0]["id"])
     assert answer.body["customer_name"] == "John Doe"
 
@@ -98,9 +99,12 @@ def test_the_list_filters_by_sync_status_and_by_status_and_pages_with_next_token
     pending = [fresh.installation_request(queue=False) for _ in range(5)]
     # each filter answers its own, across pages of two
     pending_ids = listed({"sync_status": "pending", "limit": "2"})
-    assert set(pending) <= set(pending_ids) and len(pending_ids) == len(set(pending_ids))
-    assert synced not in pending_ids and failed not in pending_ids
-    assert synced in listed({"sync_status": "synced"}) and failed in listed({"sync_status": "failed"})
+    assert set(pending) <= set(pending_ids)
+    assert len(pending_ids) == len(set(pending_ids))
+    assert synced not in pending_ids
+    assert failed not in pending_ids
+    assert synced in listed({"sync_status": "synced"})
+    assert failed in listed({"sync_status": "failed"})
     assert {synced, failed, *pending} <= set(listed({"status": "pending", "limit": "3"}))
     assert listed({"status": "completed"}) == []
     assert failed in listed({"sync_status": "failed", "status": "pending"})
@@ -112,7 +116,8 @@ def test_the_unfiltered_list_shows_the_failed_first_and_covers_everything(fresh:
     synced = synced_request(fresh)
     everything = listed({"limit": "3"})
     assert everything[0] in listed({"sync_status": "failed"})
-    assert {failed, synced} <= set(everything) and len(everything) == len(set(everything))
+    assert {failed, synced} <= set(everything)
+    assert len(everything) == len(set(everything))
     assert everything.index(failed) < everything.index(synced)
 
 
@@ -127,7 +132,8 @@ def test_a_next_token_from_another_listing_is_a_400(fresh: SyncStack) -> None:
         fresh.installation_request(queue=False)
     token = call("GET", "/opensolar/projects", query={"sync_status": "pending", "limit": "1"}).body["next_token"]
     answer = call("GET", "/opensolar/projects", query={"sync_status": "synced", "next_token": token})
-    assert answer.status == 400 and "same filters" in answer.body["message"]
+    assert answer.status == 400
+    assert "same filters" in answer.body["message"]
 
 
 def test_the_list_refuses_an_unknown_filter_value(fresh: SyncStack) -> None:
@@ -163,7 +169,8 @@ def test_a_manual_sync_is_queued_once_and_carried_out_even_with_auto_sync_off(fr
 def test_a_synced_project_needs_force_to_sync_again(fresh: SyncStack) -> None:
     request_id = synced_request(fresh)
     refused = call("POST", "/opensolar/projects/{id}/sync", {"id": request_id})
-    assert refused.status == 409 and "force=true" in refused.body["message"]
+    assert refused.status == 409
+    assert "force=true" in refused.body["message"]
     forced = call("POST", "/opensolar/projects/{id}/sync", {"id": request_id}, query={"force": "true"})
     assert forced.status == 202
     fresh.deliver()
@@ -180,7 +187,8 @@ def test_syncs_are_refused_while_the_integration_is_inactive(fresh: SyncStack) -
     request_id = fresh.installation_request(queue=False)
     fresh.configure(is_active=False)
     answer = call("POST", "/opensolar/projects/{id}/sync", {"id": request_id})
-    assert answer.status == 409 and "not active" in answer.body["message"]
+    assert answer.status == 409
+    assert "not active" in answer.body["message"]
     bulk = call("POST", "/opensolar/projects/sync", body={"ids": [request_id]})
     assert bulk.status == 409
     assert fresh.in_queue() == 0
@@ -197,7 +205,8 @@ def test_a_bulk_sync_queues_what_it_can_and_says_why_for_each_refused_id(fresh: 
     assert answer.body["queued"] == [pending]
     reasons = {entry["id"]: entry["reason"] for entry in answer.body["rejected"]}
     assert set(reasons) == {synced, "IR-NOSUCH01"}
-    assert "Already synced" in reasons[synced] and "No installation request" in reasons["IR-NOSUCH01"]
+    assert "Already synced" in reasons[synced]
+    assert "No installation request" in reasons["IR-NOSUCH01"]
     assert fresh.in_queue() == 1
 
 
@@ -230,7 +239,8 @@ def test_the_live_status_when_opensolar_fails_is_a_503_with_the_reason_and_a_log
     request_id = synced_request(fresh)
     fresh.fake.set_faults(rate_500=1.0, routes="reads")
     answer = call("GET", "/opensolar/projects/{id}/status", {"id": request_id})
-    assert answer.status == 503 and "OpenSolar failed (500)" in answer.body["message"]
+    assert answer.status == 503
+    assert "OpenSolar failed (500)" in answer.body["message"]
     outcomes = {log["operation"]: log["outcome"] for log in fresh.sync_logs(request_id)}
     assert outcomes["read"] == "failed"
 
@@ -247,7 +257,9 @@ def test_the_config_is_staff_only_and_holds_no_secret(fresh: SyncStack) -> None:
     )
     assert {"max_retries", "status_map", "stage_map"} <= set(answer.body)
     text = json.dumps(answer.body)
-    assert "correct-horse-battery" not in text and "password" not in text and "s3cr3t-hook" not in text
+    assert "correct-horse-battery" not in text
+    assert "password" not in text
+    assert "s3cr3t-hook" not in text
 
 
 def test_a_config_put_is_validated_saved_and_read_back(fresh: SyncStack) -> None:
@@ -303,5 +315,6 @@ def test_the_stats_follow_the_syncs(fresh: SyncStack) -> None:
     assert after["synced"] == before["synced"] + 1
     assert after["failed_syncs"] == before["failed_syncs"] + 1
     assert after["pending"] == before["pending"] + 1
-    assert 0 < after["sync_success_rate"] <= 1 and after["avg_sync_ms"] > 0
+    assert 0 < after["sync_success_rate"] <= 1
+    assert after["avg_sync_ms"] > 0
     assert after["webhook_errors_24h"] == 0

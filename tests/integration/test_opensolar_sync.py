@@ -14,7 +14,7 @@ import pytest
 
 from solar_core.opensolar import links
 from solar_core.opensolar.links import SYNCED
-from tests.support.opensolar_stack import SyncStack, fresh, opensolar  # noqa: F401 - fixtures
+from tests.support.opensolar_stack import SyncStack
 from tests.support.ssr_stack import EVENTS, invoke
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish")
@@ -52,7 +52,9 @@ def test_a_new_installation_request_costs_one_opensolar_write_and_no_read(fresh:
     # and the link is synced with the project's id, one successful log entry
     link = fresh.link(request_id)
     assert (link["sync_status"], link["opensolar_project_id"]) == ("synced", str(project["id"]))
-    assert link["last_synced_at"] and "last_error" not in link and "lease_owner" not in link
+    assert link["last_synced_at"]
+    assert "last_error" not in link
+    assert "lease_owner" not in link
     (log,) = fresh.sync_logs(request_id)
     assert (log["operation"], log["success"], int(log["http_status"])) == ("create", True, 201)
     assert fresh.in_queue() == 0
@@ -100,7 +102,8 @@ def test_a_create_whose_answer_was_lost_is_found_by_its_identifier_not_created_a
     # and the create lands, but the connection drops before the answer
     fresh.fake.set_faults(rate_drop=1.0, routes="writes", after_apply=True)
     result = fresh.deliver()
-    assert result is not None and len(result["batchItemFailures"]) == 1
+    assert result is not None
+    assert len(result["batchItemFailures"]) == 1
     assert len(fresh.projects_named(request_id)) == 1
     assert fresh.link(request_id)["sync_status"] == "pending"
     # when OpenSolar recovers and the message comes back
@@ -135,7 +138,8 @@ def test_two_deliveries_of_one_request_at_once_do_not_both_write(fresh: SyncStac
     # when a second delivery of the request arrives meanwhile
     result = fresh.deliver()
     # then it is left for later, and nothing reached OpenSolar
-    assert result is not None and len(result["batchItemFailures"]) == 1
+    assert result is not None
+    assert len(result["batchItemFailures"]) == 1
     assert WRITE not in fresh.fake.call_counts()
     links.release(lease)
 
@@ -151,7 +155,8 @@ def test_a_429_brings_the_message_back_after_retry_after_and_is_not_a_failure(fr
     # when the message is delivered
     result = fresh.deliver()
     # then it stays in the queue, invisible until the Retry-After has passed
-    assert result is not None and len(result["batchItemFailures"]) == 1
+    assert result is not None
+    assert len(result["batchItemFailures"]) == 1
     assert fresh.deliver() is None
     # and the attempt is logged as throttled, counted as such, not as a failure; the link is still pending
     (log,) = fresh.sync_logs(request_id)
@@ -180,12 +185,14 @@ def test_5xx_answers_are_retried_by_the_queue_then_marked_failed_with_the_last_r
     # then the link is failed with OpenSolar's last answer, and the message is not in the DLQ
     link = fresh.link(request_id)
     assert link["sync_status"] == "failed"
-    assert "OpenSolar failed (500)" in link["last_error"] and "Server Error (500)" in link["last_error"]
+    assert "OpenSolar failed (500)" in link["last_error"]
+    assert "Server Error (500)" in link["last_error"]
     assert fresh.in_dlq() == 0
     # and every delivery was one attempt at OpenSolar: 5 creates, the later ones after a lookup
     assert fresh.fake.call_counts()[WRITE] == 5
     outcomes = [log["outcome"] for log in sorted(fresh.sync_logs(request_id), key=lambda log: log["at"])]
-    assert outcomes.count("retrying") == 4 and outcomes[-1] == "failed"
+    assert outcomes.count("retrying") == 4
+    assert outcomes[-1] == "failed"
 
 
 def test_a_permanent_400_fails_the_sync_with_opensolars_message_and_no_retry(fresh: SyncStack) -> None:
@@ -248,7 +255,8 @@ def test_an_unpaid_plan_is_a_configuration_failure_not_retried(fresh: SyncStack)
     assert fresh.deliver() == {"batchItemFailures": []}
     link = fresh.link(request_id)
     assert link["sync_status"] == "failed"
-    assert "403" in link["last_error"] and "paid plan" in link["last_error"]
+    assert "403" in link["last_error"]
+    assert "paid plan" in link["last_error"]
 
 
 # ---------------------------------------------------------------- the switches
