@@ -1,26 +1,24 @@
 """`python -m local demo`: a scripted walk through the system against a fresh local stack.
 
 Each part of the scenario is a function `(DemoContext) -> None` listed in SCENARIO, run in order against the
-same stack: the catalog and its compatibility checks, then the paid-order automation. To add a part (e.g. the
-OpenSolar sync), write `def opensolar_sync(demo: DemoContext)` below, call `demo.api.call(...)` with the expected
-status and a `check` on the answer, read moto through `demo.aws("sqs")` or `local.moto_readback`, state other
-expectations with `demo.api.verify(...)`, and append it to SCENARIO. A failed expectation makes the demo exit
-non-zero. The data comes from `local.sample_catalog`, as in the tests.
+same stack: the catalog and its compatibility checks, the paid-order automation, then OpenSolar out
+(`local/demo_opensolar.py`). To add a part, write `def part(demo: DemoContext)` here or in a module of its own,
+call `demo.api.call(...)` with the expected status and a `check` on the answer, read moto through `demo.aws("sqs")`
+or `local.moto_readback`, state other expectations with `demo.api.verify(...)`, and append it to SCENARIO. A failed
+expectation makes the demo exit non-zero. The data comes from `local.sample_catalog`, as in the tests.
 """
 
 from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
-
 from local.demo_client import DemoApi, heading, short_json
+from local.demo_context import PAID_ORDER, DemoContext, pick, put_order, show, wait_for_automation
+from local.demo_opensolar import opensolar_out
 from local.moto_readback import email_text, executions_for_order, sent_emails, staff_notices, state_visits
-from local.moto_server import FAKE_CREDENTIALS
 from local.sample_catalog import (
     BATTERY_ID,
     COMPATIBILITY_RULES,
@@ -39,24 +37,6 @@ from local.sample_catalog import (
     sample_order,
 )
 from local.stack_process import StackProcess
-
-
-@dataclass
-class DemoContext:
-    """What a scenario part works with: the API client (staff token) and the running stack."""
-
-    api: DemoApi
-    stack: dict[str, Any]  # the parsed stack.json
-
-    def aws(self, service: str) -> Any:
-        """A boto3 client on the stack's moto (to show what the automation sent, stored or ran)."""
-        session = boto3.session.Session(
-            region_name=self.stack["region"],
-            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        )
-        return session.client(service, endpoint_url=self.stack["aws_endpoint_url"])  # type: ignore[call-overload]
-
 
 BMS = {
     "sku": "BMS-48V",
@@ -161,53 +141,11 @@ def catalog_and_compatibility(demo: DemoContext) -> None:
 
 # ---------------------------------------------------------------- the paid-order automation
 
-PAID_ORDER = "SO-DEMO-1001"
 SERVICE_ONLY_ORDER = "SO-DEMO-1002"
 INCOMPATIBLE_ORDER = "SO-DEMO-1003"
 UNPAID_ORDER = "SO-DEMO-1004"
 INVERTER_SERIAL = "INV5K-2026-0001"
-FINAL_STATES = ("created", "skipped", "flagged", "failed")
 WORKFLOW_STATES = ["LoadOrder", "HasSolarLines", "ValidateCompatibility", "IsCompatible", "CreateRecords", "Fulfil"]
-
-
-def _show(label: str, value: Any) -> None:
-    print(f"  {label:<21} {short_json(value)}")
-
-
-def _pick(record: dict[str, Any] | None, *keys: str) -> dict[str, Any] | None:
-    return None if record is None else {key: record.get(key) for key in keys}
-
-
-def _order_lines(order: dict[str, Any]) -> str:
-    lines = []
-    for line in order["items"]:
-        serials = f" (serial {', '.join(line['serial_numbers'])})" if line["serial_numbers"] else ""
-        lines.append(f"{line['quantity']} x {line['product_id']}{serials}")
-    return ", ".join(lines)
-
-
-def _put_order(demo: DemoContext, order: dict[str, Any], expect: int = 201, why: str = "stored") -> None:
-    print(f"\n  order {order['order_id']}: {order['stage']}, {order['payment_status']}; {_order_lines(order)}")
-    demo.api.call(
-        "PUT",
-        f"/orders/{order['order_id']}",
-        order,
-        expect=expect,
-        why=why,
-        show=lambda stored: _pick(stored, "order_id", "stage", "payment_status", "updated_at"),
-    )
-
-
-def _wait_for_automation(demo: DemoContext, order_id: str) -> dict[str, Any]:
-    """The order's service-request view once its automation state is final (a view of nothing on a timeout)."""
-    view = demo.api.wait_for(
-        f"/orders/{order_id}/service-request",
-        lambda answer: answer["automation"]["state"] in FINAL_STATES,
-        why="the automation is done",
-    )
-    if not isinstance(view, dict) or "automation" not in view:
-        return {"automation": {"state": "not started"}, "ssr": None, "installation_request": None, "warranties": []}
-    return view
 
 
 def _executions(demo: DemoContext, order_id: str) -> list[dict[str, Any]]:
@@ -229,15 +167,15 @@ def _wait_until_the_stream_has_passed(demo: DemoContext, marker_id: str) -> None
     print("\n  (nothing to wait for: the stream filter drops that write; stream records are handled in order, so a")
     print(f"   service-only marker order {marker_id} is written and, once its automation is done, so is the write)")
     marker = sample_order(marker_id, [order_line(INSTALLATION_SERVICE_ID)])
-    demo.api.call("PUT", f"/orders/{marker_id}", marker, expect=201, show=lambda stored: _pick(stored, "order_id"))
-    _wait_for_automation(demo, marker_id)
+    demo.api.call("PUT", f"/orders/{marker_id}", marker, expect=201, show=lambda stored: pick(stored, "order_id"))
+    wait_for_automation(demo, marker_id)
 
 
 def _show_service_request(view: dict[str, Any]) -> None:
-    _show("automation", view["automation"])
-    _show("SSR", _pick(view["ssr"], "ssr_id", "status", "system_size_kw", "system_type"))
-    request = _pick(view["installation_request"], "id", "status", "installation_type", "customer_name")
-    _show("installation request", request)
+    show("automation", view["automation"])
+    show("SSR", pick(view["ssr"], "ssr_id", "status", "system_size_kw", "system_type"))
+    request = pick(view["installation_request"], "id", "status", "installation_type", "customer_name")
+    show("installation request", request)
     if view["warranties"]:
         print("  warranties")
     for warranty in view["warranties"]:
@@ -246,7 +184,7 @@ def _show_service_request(view: dict[str, Any]) -> None:
             f"    {warranty['product_id']:<11} serial {serial:<16} {warranty['duration_days']:>4} days  "
             f"{warranty['start_date']} → {warranty['end_date']}"
         )
-    _show("audit", [entry["action"] for entry in view.get("audit", [])])
+    show("audit", [entry["action"] for entry in view.get("audit", [])])
 
 
 def _show_email(demo: DemoContext, order_id: str, ssr_id: str) -> None:
@@ -302,8 +240,8 @@ def paid_order_automation(demo: DemoContext) -> None:
     heading("Automation (a): a paid order becomes an SSR")
     print("The CRM saves John Doe's order for the 5kW Complete System as closed_won and paid. The Orders stream")
     print("hands it to order_paid_handler, which starts the SSR workflow (Step Functions) named after the order.")
-    _put_order(demo, sample_order(PAID_ORDER, complete_system_lines([INVERTER_SERIAL])))
-    view = _wait_for_automation(demo, PAID_ORDER)
+    put_order(demo, sample_order(PAID_ORDER, complete_system_lines([INVERTER_SERIAL])))
+    view = wait_for_automation(demo, PAID_ORDER)
     _show_service_request(view)
     ssr, request = view["ssr"] or {}, view["installation_request"] or {}
     api.verify(view["automation"]["state"] == "created", "automation state: created")
@@ -334,33 +272,33 @@ def paid_order_automation(demo: DemoContext) -> None:
 
     heading("Automation (b): the CRM saves the paid order again")
     resaved = sample_order(PAID_ORDER, complete_system_lines([INVERTER_SERIAL]), notes="Gate code 1234.")
-    _put_order(demo, resaved, expect=200, why="replaced (only the notes changed)")
+    put_order(demo, resaved, expect=200, why="replaced (only the notes changed)")
     _wait_until_the_stream_has_passed(demo, "SO-DEMO-MARK-1")
     api.call(
         "GET",
         f"/orders/{PAID_ORDER}/service-request",
         check=lambda again: (again["ssr"] or {}).get("ssr_id") == ssr_id,
         why="still the same SSR",
-        show=lambda again: {"ssr": _pick(again["ssr"], "ssr_id"), "automation": again["automation"]},
+        show=lambda again: {"ssr": pick(again["ssr"], "ssr_id"), "automation": again["automation"]},
     )
     api.verify(len(_executions(demo, PAID_ORDER)) == 1, "still one execution")
     api.verify(len(_emails(demo, PAID_ORDER)) == 1, "still one email")
     api.verify(len(_staff_notices(demo, PAID_ORDER)) == 1, "still one staff notice")
 
     heading("Automation (c): a paid order with nothing solar in it is skipped")
-    _put_order(demo, sample_order(SERVICE_ONLY_ORDER, [order_line(INSTALLATION_SERVICE_ID)]))
-    view = _wait_for_automation(demo, SERVICE_ONLY_ORDER)
-    _show("automation", view["automation"])
-    _show("SSR", view["ssr"])
+    put_order(demo, sample_order(SERVICE_ONLY_ORDER, [order_line(INSTALLATION_SERVICE_ID)]))
+    view = wait_for_automation(demo, SERVICE_ONLY_ORDER)
+    show("automation", view["automation"])
+    show("SSR", view["ssr"])
     api.verify(view["automation"]["state"] == "skipped" and view["ssr"] is None, "skipped, no SSR")
     api.verify(not _emails(demo, SERVICE_ONLY_ORDER), "no email")
 
     heading("Automation (d): a battery too small for the inverter is flagged")
     items = [order_line(INVERTER_ID), order_line(SMALL_BATTERY_ID, 4), order_line(PANEL_ID, 10)]
-    _put_order(demo, sample_order(INCOMPATIBLE_ORDER, items))
-    view = _wait_for_automation(demo, INCOMPATIBLE_ORDER)
-    _show("automation", view["automation"])
-    _show("SSR", view["ssr"])
+    put_order(demo, sample_order(INCOMPATIBLE_ORDER, items))
+    view = wait_for_automation(demo, INCOMPATIBLE_ORDER)
+    show("automation", view["automation"])
+    show("SSR", view["ssr"])
     api.verify(
         view["automation"]["state"] == "flagged" and view["ssr"] is None,
         "flagged, no SSR (staff fix the order and create the SSR by hand)",
@@ -374,18 +312,18 @@ def paid_order_automation(demo: DemoContext) -> None:
     )
     flags = _staff_notices(demo, INCOMPATIBLE_ORDER)
     for notice in flags:
-        _show("staff notice", notice["subject"])
+        show("staff notice", notice["subject"])
     api.verify(len(flags) == 1 and not _emails(demo, INCOMPATIBLE_ORDER), "one staff notice, no customer email")
 
     heading("Automation (e): a won order that is not paid yet starts nothing")
-    _put_order(demo, sample_order(UNPAID_ORDER, payment_status="pending"))
+    put_order(demo, sample_order(UNPAID_ORDER, payment_status="pending"))
     _wait_until_the_stream_has_passed(demo, "SO-DEMO-MARK-2")
     api.call("GET", f"/orders/{UNPAID_ORDER}/service-request", expect=404, why="the automation never started")
     api.verify(not _executions(demo, UNPAID_ORDER), "no execution")
 
 
 # The scenario, in order; append further parts here.
-SCENARIO: list[Callable[[DemoContext], None]] = [catalog_and_compatibility, paid_order_automation]
+SCENARIO: list[Callable[[DemoContext], None]] = [catalog_and_compatibility, paid_order_automation, opensolar_out]
 
 
 def run_demo(opensolar_url: str | None = None) -> int:

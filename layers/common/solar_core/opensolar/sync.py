@@ -309,8 +309,9 @@ def _unavailable(
     _record_and_release(lease, attempt)
     config = context.config
     backoff = config.retry_backoff_s * 2 ** (delivery.receive_count - 1) * random.uniform(0.8, 1.2)  # noqa: S311
-    if error.uncertain:
-        # Give a write we stopped waiting for time to land before the lookup that decides whether to create.
+    if error.uncertain and status is None:
+        # We stopped waiting (a timeout, a dropped connection): the write may still be on its way. Give it time to
+        # land before the lookup that decides whether to create. (A 5xx came after OpenSolar had finished with it.)
         backoff = max(backoff, 2 * config.api_timeout_s)
     return ComeBack(min(_MAX_DELAY_S, max(1.0, backoff)), error.message, attempt)
 
