@@ -15,7 +15,15 @@ from aws_lambda_powertools.utilities.parameters import BaseProvider
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
 
 from solar_core import errors
 from solar_core.aws_clients import client
@@ -31,7 +39,20 @@ DEFAULT_BASE_URL = "https://api.opensolar.com"
 
 StageId = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,9}$")]
 """An OpenSolar `active_stage_id` as a JSON object key: its decimal digits."""
-WholeNumber = Annotated[int, Field(ge=0, strict=True)]
+
+
+def _integral(value: Any) -> Any:
+    """JSON Schema counts 12.0 as an integer; a fraction, a string or a boolean stays what it is, and is refused."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# The bounds go on the int before the validator wraps it, so the JSON schema shows them as minimum/maximum.
+Integer = Annotated[int, Field(strict=True), BeforeValidator(_integral)]
+"""An integer that is one: 3 or 3.0, never 3.5, "3" or true."""
+WholeNumber = Annotated[int, Field(strict=True, ge=0), BeforeValidator(_integral)]
+OrgId = Annotated[int, Field(strict=True, ge=1), BeforeValidator(_integral)]
 
 
 class StageRef(BaseModel):
@@ -51,29 +72,27 @@ class IntegrationConfig(BaseModel):
     is_active: bool = Field(default=True, strict=True)
     auto_sync_enabled: bool = Field(default=True, strict=True)
     webhooks_enabled: bool = Field(default=True, strict=True)
-    org_id: Annotated[int, Field(ge=1, strict=True)] | None = Field(
+    org_id: OrgId | None = Field(
         default=None, description="OpenSolar organisation; when empty, the one the API user's login answers with."
     )
     base_url: str = Field(default=DEFAULT_BASE_URL, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$", max_length=200)
     api_timeout_s: float = Field(
         default=30.0, ge=0.1, le=120, strict=True, description="Connect and read timeout of each call."
     )
-    max_retries: int = Field(
-        default=3, ge=0, le=20, strict=True, description="Hourly retries of a failed sync before it stops."
-    )
+    max_retries: Integer = Field(default=3, ge=0, le=20, description="Hourly retries of a failed sync before it stops.")
     status_map: dict[InstallationStatus, StageRef] = Field(
         default_factory=dict, description="Our status → the OpenSolar stage it is pushed as; others are not pushed."
     )
     stage_map: dict[StageId, InstallationStatus] = Field(
-        default_factory=dict, description="OpenSolar active_stage_id → our status; others fall back to the milestone."
+        default_factory=dict,
+        description="OpenSolar active_stage_id → our status; others fall back to the milestone.",
+        json_schema_extra={"additionalProperties": False},
     )
-    write_limit: int = Field(
-        default=10, ge=1, le=1000, strict=True, description="OpenSolar's project writes per window per user."
+    write_limit: Integer = Field(
+        default=10, ge=1, le=1000, description="OpenSolar's project writes per window per user."
     )
     write_window_s: float = Field(default=60.0, ge=1, le=3600, strict=True)
-    retry_batch_limit: int = Field(
-        default=50, ge=1, le=1000, strict=True, description="Failed syncs re-queued per hourly run."
-    )
+    retry_batch_limit: Integer = Field(default=50, ge=1, le=1000, description="Failed syncs re-queued per hourly run.")
     retry_backoff_s: float = Field(
         default=30.0, ge=0, le=900, strict=True, description="First wait after a 5xx or a timeout."
     )
