@@ -21,7 +21,7 @@ os.environ.update(
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
-from bench import catalog_requests, cold_import, local_stack
+from bench import catalog_requests, cold_import, local_stack, opensolar
 from tests.support import ssr_metrics
 from tests.support.aws import TABLE_ENV
 
@@ -39,6 +39,7 @@ def main() -> None:
         "catalog_requests_in_process_on_moto": catalog_requests.measure(),
         "paid_order_in_process_on_moto": ssr_metrics.measure_paid_order(),
         "local_stack": local_stack.measure(),
+        "opensolar_out_in_process": opensolar.measure(),
     }
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))

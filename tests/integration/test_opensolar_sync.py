@@ -40,9 +40,12 @@ def test_a_new_installation_request_costs_one_opensolar_write_and_no_read(fresh:
     request_id = fresh.installation_request()
     # when the message is delivered
     result = fresh.deliver()
-    # then it is acknowledged, and OpenSolar saw one login and one create, nothing else
+    # then it is acknowledged, and OpenSolar saw one create and nothing else (a login only if this container had no
+    # token yet: tokens outlive the fake's reset between tests, as they outlive invocations in Lambda)
     assert result == {"batchItemFailures": []}
-    assert fresh.fake.call_counts() == {LOGIN: 1, WRITE: 1} or fresh.fake.call_counts() == {WRITE: 1}
+    counts = fresh.fake.call_counts()
+    assert counts.pop(LOGIN, 0) <= 1
+    assert counts == {WRITE: 1}
     # and the project carries our id as its identifier, the customer as a contact and the site's address
     (project,) = fresh.projects_named(request_id)
     (contact,) = project["contacts"]

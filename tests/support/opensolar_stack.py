@@ -65,6 +65,7 @@ class SyncStack:
     queue_url: str = ""
     queue_arn: str = ""
     dlq_url: str = ""
+    window_s: float = WINDOW_S
 
     def new_queues(self) -> None:
         """A new SyncQueue and SyncDLQ as the template declares them (redrive included), and SYNC_QUEUE_URL set."""
@@ -90,7 +91,7 @@ class SyncStack:
             "org_id": ORG_ID,
             "api_timeout_s": 1.0,
             "write_limit": WRITE_LIMIT,
-            "write_window_s": WINDOW_S,
+            "write_window_s": self.window_s,
             "retry_backoff_s": 0.0,
             "throttle_backoff_s": 1.0,
         } | changes
@@ -191,9 +192,10 @@ class SyncStack:
 
 
 @contextmanager
-def sync_stack() -> Iterator[SyncStack]:
+def sync_stack(window_s: float = WINDOW_S) -> Iterator[SyncStack]:
+    """The stack; OpenSolar's write window (and the pacer's) is `window_s` long: 60 s is the real API's."""
     fake = FakeOpenSolar(
-        org_id=ORG_ID, username=USERNAME, password=PASSWORD, write_limit_per_minute=WRITE_LIMIT, rate_window_s=WINDOW_S
+        org_id=ORG_ID, username=USERNAME, password=PASSWORD, write_limit_per_minute=WRITE_LIMIT, rate_window_s=window_s
     )
     fake.start(host="127.0.0.1", port=0)
     try:
@@ -205,7 +207,7 @@ def sync_stack() -> Iterator[SyncStack]:
                 Name="solar-backbone/test/opensolar", SecretString=json.dumps(secret)
             )["ARN"]
             with mock.patch.dict(os.environ, {"OPENSOLAR_SECRET_ARN": secret_arn}):
-                stack = SyncStack(ssr, fake, secret_arn, sqs)
+                stack = SyncStack(ssr, fake, secret_arn, sqs, window_s=window_s)
                 stack.new_queues()
                 stack.configure()
                 yield stack
