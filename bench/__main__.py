@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,6 +21,8 @@ os.environ.update(
     }
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
+# The layer is importable, as pytest's pythonpath makes it for the tests the measurements reuse.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "layers" / "common"))
 
 from bench import catalog_requests, cold_import, local_stack, opensolar
 from tests.support import ssr_metrics

@@ -135,3 +135,11 @@ def storage_edge(function: Callable[_P, _R]) -> Callable[_P, _R]:
             raise storage_error(exc) from exc
 
     return mapped
+
+
+def parameter_error(exc: Exception, service: str, what: str) -> errors.DomainError:
+    """The domain error for a Powertools Parameters read that failed: the AWS cause mapped, else unavailable."""
+    cause = exc.__cause__
+    if isinstance(cause, ClientError | BotoCoreError):
+        return upstream_error(cause, service)
+    return errors.UpstreamUnavailable(f"{what} could not be read.")

@@ -27,7 +27,7 @@ from pydantic import (
 
 from solar_core import errors
 from solar_core.aws_clients import client
-from solar_core.aws_errors import upstream_error
+from solar_core.aws_errors import parameter_error, upstream_error
 from solar_core.installations.clock import iso, now
 from solar_core.installations.models import InstallationStatus
 from solar_core.settings import get_settings
@@ -171,10 +171,7 @@ def load_config() -> IntegrationConfig:
     try:
         stored = _provider().get(CONFIG_NAME, max_age=CACHE_SECONDS)
     except GetParameterError as exc:
-        cause = exc.__cause__
-        if isinstance(cause, ClientError | BotoCoreError):
-            raise upstream_error(cause, "DynamoDB") from exc
-        raise errors.UpstreamUnavailable("The OpenSolar config could not be read.") from exc
+        raise parameter_error(exc, "DynamoDB", "The OpenSolar config") from exc
     try:
         return IntegrationConfig.model_validate(stored or {})
     except ValidationError as exc:

@@ -6,12 +6,10 @@ from functools import cache
 
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError, TransformParameterError
-from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from solar_core import errors
 from solar_core.aws_clients import client
-from solar_core.aws_errors import upstream_error
+from solar_core.aws_errors import parameter_error
 from solar_core.opensolar.errors import OpenSolarMisconfigured
 from solar_core.settings import get_settings
 
@@ -46,10 +44,7 @@ def load_secret(*, refresh: bool = False) -> OpenSolarSecret:
     except TransformParameterError as exc:
         raise OpenSolarMisconfigured("The OpenSolar secret is not a JSON object.") from exc
     except GetParameterError as exc:
-        cause = exc.__cause__
-        if isinstance(cause, ClientError | BotoCoreError):
-            raise upstream_error(cause, "Secrets Manager") from exc
-        raise errors.UpstreamUnavailable("The OpenSolar secret could not be read.") from exc
+        raise parameter_error(exc, "Secrets Manager", "The OpenSolar secret") from exc
     try:
         return OpenSolarSecret.model_validate(raw)
     except ValidationError as exc:

@@ -35,6 +35,7 @@ from solar_core.installations.clock import iso, now
 from solar_core.installations.models import InstallationRequest
 from solar_core.installations.tables import AddressMap, as_map, connection
 from solar_core.opensolar.api_models import OpenSolarProject
+from solar_core.opensolar.messages import SyncReason, SyncRequest
 from solar_core.opensolar.tables import (
     LINK_SK,
     LOG_PREFIX,
@@ -123,6 +124,17 @@ def get_link(installation_request_id: str, *, consistent: bool = False) -> LinkI
         raise LinkMissing(f"No OpenSolar link for installation request {installation_request_id}.") from None
     except GetError as exc:
         raise storage_error(exc) from exc
+
+
+def sync_request(link: LinkItem, reason: SyncReason, *, force: bool = False) -> SyncRequest:
+    """The SyncQueue message that syncs this link."""
+    return SyncRequest(
+        installation_request_id=link.installation_request_id,
+        ssr_id=link.ssr_id,
+        order_id=link.order_id,
+        reason=reason,
+        force=force,
+    )
 
 
 # ---------------------------------------------------------------- the lease one sync holds

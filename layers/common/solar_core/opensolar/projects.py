@@ -188,7 +188,7 @@ def request_sync(installation_request_id: str, *, force: bool) -> SyncQueued:
     if refusal:
         raise errors.Conflict(refusal)
     if _claim_request(link):
-        messages.send(_request(link, SyncReason.MANUAL, force))
+        messages.send(links.sync_request(link, SyncReason.MANUAL, force=force))
     return SyncQueued(queued=True)
 
 
@@ -210,7 +210,7 @@ def request_bulk_sync(ids: list[str], *, force: bool) -> BulkSyncQueued:
             continue
         queued.append(installation_request_id)
         if _claim_request(link):
-            requests.append(_request(link, SyncReason.BULK, force))
+            requests.append(links.sync_request(link, SyncReason.BULK, force=force))
     refused = set(messages.send_many(requests))
     rejected += [RefusedId(id=one, reason="The queue did not take the request; try again.") for one in refused]
     return BulkSyncQueued(queued=[one for one in queued if one not in refused], rejected=rejected)
@@ -250,16 +250,6 @@ def _claim_request(link: LinkItem) -> bool:
         except links.LinkChanged:
             logger.info("the link moved on meanwhile; the sync runs anyway")
     return True
-
-
-def _request(link: LinkItem, reason: SyncReason, force: bool) -> SyncRequest:
-    return SyncRequest(
-        installation_request_id=link.installation_request_id,
-        ssr_id=link.ssr_id,
-        order_id=link.order_id,
-        reason=reason,
-        force=force,
-    )
 
 
 # ---------------------------------------------------------------- live status

@@ -12,7 +12,7 @@ from solar_core.aws_errors import storage_error
 from solar_core.opensolar import links, messages
 from solar_core.opensolar.config import IntegrationConfig, load_config
 from solar_core.opensolar.links import FAILED, PENDING
-from solar_core.opensolar.messages import SyncReason, SyncRequest
+from solar_core.opensolar.messages import SyncReason
 from solar_core.opensolar.stats import count_exhausted
 from solar_core.opensolar.tables import IntegrationItem, LinkItem
 
@@ -43,15 +43,7 @@ def retry_failed_syncs(config: IntegrationConfig | None = None) -> RetryRun:
                 break
     except QueryError as exc:
         raise storage_error(exc) from exc
-    requests = [
-        SyncRequest(
-            installation_request_id=link.installation_request_id,
-            ssr_id=link.ssr_id,
-            order_id=link.order_id,
-            reason=SyncReason.RETRY,
-        )
-        for link in due
-    ]
+    requests = [links.sync_request(link, SyncReason.RETRY) for link in due]
     # Sent first, counted after: a crash in between re-sends next hour (harmless, the sync is idempotent) rather
     # than leave a link pending with no message to move it.
     not_queued = messages.send_many(requests)
