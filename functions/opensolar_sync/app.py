@@ -2,8 +2,9 @@
 
 Per message: parse the sync request, sync it (`solar_core.opensolar.sync`), and either acknowledge it (synced,
 skipped, or marked failed with its reason) or leave it for later by setting its visibility (a 429, a busy write slot,
-a 5xx or a timeout while receives remain). A message that can never succeed (not JSON, not a sync request, an unknown
-installation request) is logged with its reason and acknowledged, never retried. Batches report partial failures.
+a 5xx or a timeout while receives remain; a wait asked on the last receive sends a fresh copy instead). A message
+that can never succeed (not JSON, not a sync request, an unknown installation request) is logged with its reason and
+acknowledged, never retried. Batches report partial failures.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from solar_core.adapters.queue import come_back_later
+from solar_core.adapters.queue import come_back_later, send_again_later
 from solar_core.opensolar.links import FAILED, SYNCED
 from solar_core.opensolar.messages import SyncRequest
 from solar_core.opensolar.sync import ComeBack, Delivery, Outcome, UnknownInstallationRequest, sync_installation_request
@@ -47,25 +48,30 @@ def _count(outcome: Outcome) -> None:
 
 
 def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
-    """Acknowledges the message by returning; leaves it for later by raising ComeBackLater (visibility set)."""
-    outcome = _sync(record, lambda_context)
-    if isinstance(outcome, ComeBack):
-        raise come_back_later(record, outcome.after_s, outcome.detail)
+    """Acknowledges the message by returning; leaves it for later by raising ComeBackLater (visibility set), or, on
+    its last receive, by sending a fresh copy."""
+    delivery = Delivery(
+        receive_count=int(record.attributes.approximate_receive_count or 1),
+        max_receives=get_settings().sync_max_receives,
+        time_left_s=(lambda_context.get_remaining_time_in_millis() - _RESERVE_MS) / 1000,
+    )
+    outcome = _sync(record, delivery)
+    if not isinstance(outcome, ComeBack):
+        return
+    if delivery.last:
+        send_again_later(record, outcome.after_s)
+        return
+    raise come_back_later(record, outcome.after_s, outcome.detail)
 
 
 @tracer.capture_method
-def _sync(record: SQSRecord, lambda_context: LambdaContext) -> Outcome | None:
+def _sync(record: SQSRecord, delivery: Delivery) -> Outcome | None:
     try:
         request = SyncRequest.model_validate_json(record.body)
     except ValidationError as exc:
         _rejected(record, f"not a sync request: {exc.errors()[0]['msg']}")
         return None
     logger.append_keys(installation_request_id=request.installation_request_id, order_id=request.order_id)
-    delivery = Delivery(
-        receive_count=int(record.attributes.approximate_receive_count or 1),
-        max_receives=get_settings().sync_max_receives,
-        time_left_s=(lambda_context.get_remaining_time_in_millis() - _RESERVE_MS) / 1000,
-    )
     try:
         outcome = sync_installation_request(request, delivery)
     except UnknownInstallationRequest as exc:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import boto3
@@ -137,7 +138,7 @@ def test_a_create_that_timed_out_before_landing_is_created_once_it_is_clear_it_d
 def test_two_deliveries_of_one_request_at_once_do_not_both_write(fresh: SyncStack) -> None:
     # given a sync holding the link's lease (a first delivery still running)
     request_id = fresh.installation_request()
-    lease = links.take_lease(request_id, duration=__import__("datetime").timedelta(seconds=30), creating=True)
+    lease = links.take_lease(request_id, duration=timedelta(seconds=30), creating=True)
     # when a second delivery of the request arrives meanwhile
     result = fresh.deliver()
     # then it is left for later, and nothing reached OpenSolar
@@ -145,6 +146,46 @@ def test_two_deliveries_of_one_request_at_once_do_not_both_write(fresh: SyncStac
     assert len(result["batchItemFailures"]) == 1
     assert WRITE not in fresh.fake.call_counts()
     links.release(lease)
+
+
+def _last_receive_of(stack: SyncStack, request_id: str) -> dict[str, object]:
+    """AWS's sample SQS event as the queue's 5th (last) receive of a sync request for `request_id`."""
+    event = _sqs_event("opensolar_sync_created.json", json.dumps({"installation_request_id": request_id}))
+    record = event["Records"][0]  # type: ignore[index]
+    record["eventSourceARN"] = stack.queue_arn
+    record["attributes"]["ApproximateReceiveCount"] = "5"
+    return event
+
+
+def _delayed(stack: SyncStack) -> int:
+    name = "ApproximateNumberOfMessagesDelayed"
+    return int(stack.sqs.get_queue_attributes(QueueUrl=stack.queue_url, AttributeNames=[name])["Attributes"][name])
+
+
+def test_a_wait_asked_on_the_last_receive_sends_a_fresh_copy_instead_of_letting_it_park(fresh: SyncStack) -> None:
+    # given another sync holding the link, and this delivery the queue's last before the DLQ
+    request_id = fresh.installation_request(queue=False)
+    lease = links.take_lease(request_id, duration=timedelta(seconds=20), creating=True)
+    try:
+        # when it is handled
+        result = invoke("opensolar_sync", _last_receive_of(fresh, request_id))
+    finally:
+        links.release(lease)
+    # then it is acknowledged, and a fresh copy (its receives counted from zero) waits on the queue
+    assert result == {"batchItemFailures": []}
+    assert _delayed(fresh) == 1
+    assert fresh.link(request_id)["sync_status"] == "pending"
+
+
+def test_throttling_is_never_a_failure_even_on_the_last_receive(fresh: SyncStack) -> None:
+    request_id = fresh.installation_request(queue=False)
+    fresh.fake.set_faults(rate_429=1.0, routes="writes", retry_after_s=30)
+    result = invoke("opensolar_sync", _last_receive_of(fresh, request_id))
+    assert result == {"batchItemFailures": []}
+    assert _delayed(fresh) == 1
+    link = fresh.link(request_id)
+    assert link["sync_status"] == "pending"
+    assert [log["outcome"] for log in fresh.sync_logs(request_id)] == ["throttled"]
 
 
 # ---------------------------------------------------------------- throttling and outages

@@ -1,4 +1,9 @@
-"""The SQS edge shared by queue consumers: leaving a message for later without counting it as a failure."""
+"""The SQS edge shared by queue consumers: leaving a message for later without counting it as a failure.
+
+A message left for later by changing its visibility is received again, and every receive counts towards the queue's
+maxReceiveCount, which exists for failures. So on its last receive a message that was only asked to wait is sent
+again as a fresh copy (the old one acknowledged): waiting never parks a message in the DLQ.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +15,12 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from botocore.exceptions import BotoCoreError, ClientError
 
 from solar_core.aws_clients import client
+from solar_core.aws_errors import upstream_error
 
 logger = Logger(child=True)
 
 MAX_VISIBILITY_S = 43_200  # SQS's limit: 12 hours
+MAX_DELAY_S = 900  # SendMessage's DelaySeconds limit: 15 minutes
 
 
 class ComeBackLater(Exception):
@@ -39,3 +46,15 @@ def come_back_later(record: SQSRecord, after_s: float, reason: str, sqs: Any | N
     except (ClientError, BotoCoreError) as exc:
         logger.warning("could not set the message's visibility", extra={"error": type(exc).__name__})
     return ComeBackLater(f"{reason} Back in {seconds} s.")
+
+
+def send_again_later(record: SQSRecord, after_s: float, sqs: Any | None = None) -> None:
+    """Puts a fresh copy of the message on its queue, delivered in `after_s` seconds (15 minutes at most); the caller
+    then acknowledges the old one. Raises the domain error if SQS refuses (the old one then comes back as usual)."""
+    seconds = max(0, min(MAX_DELAY_S, math.ceil(after_s)))
+    try:
+        (sqs or client("sqs")).send_message(
+            QueueUrl=queue_url(record.event_source_arn), MessageBody=record.body, DelaySeconds=seconds
+        )
+    except (ClientError, BotoCoreError) as exc:
+        raise upstream_error(exc, "SQS") from exc

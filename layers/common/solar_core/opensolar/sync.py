@@ -45,7 +45,7 @@ SYNCED_TYPES = frozenset({SystemType.SOLAR.value, SystemType.HYBRID.value})
 # A create's answer may be lost while OpenSolar still saves it; its project is looked for among projects changed
 # since the first create attempt, less this margin for the two clocks.
 LOOKUP_MARGIN = timedelta(minutes=10)
-_CALL_BUDGET_FACTOR = 2.5  # a call may be retried once after a 401, and a lookup reads a page or two first
+_CALL_RESERVE_S = 1.0  # beyond the write itself (twice the timeout: a 401 gets one retry)
 _MAX_DELAY_S = 900.0  # SQS's longest visibility change for this purpose (and its DelaySeconds limit)
 
 
@@ -169,7 +169,7 @@ def _attempt(lease: Lease, delivery: Delivery, context: SyncContext) -> Outcome:
         links.release(lease)
         return ComeBack(slot.retry_after_s or 1.0, "Waiting for an OpenSolar write slot.")
     except OpenSolarThrottled as throttled:
-        return _throttled(lease, delivery=delivery, context=context, step=step, error=throttled)
+        return _throttled(lease, context=context, step=step, error=throttled)
     except OpenSolarRejected as rejected:
         attempt = step.record(FAILED, rejected.http_status, rejected.message)
         _fail(lease, attempt)
@@ -186,7 +186,7 @@ def _look_up_or_write(
         found = _look_up_earlier_create(link, context)
         if found is not None:
             return found
-    budget = delivery.time_left_s - _CALL_BUDGET_FACTOR * context.config.api_timeout_s
+    budget = delivery.time_left_s - 2 * context.config.api_timeout_s - _CALL_RESERVE_S
     context.sleep(context.pacer.reserve(max_wait_s=max(0.0, budget)))
     step.begin(write)
     return _write(write, link, context.client)
@@ -281,16 +281,11 @@ def _fail(lease: Lease, attempt: AttemptRecord) -> None:
         logger.warning("the link moved on while we synced", extra=_ids(lease.link))
 
 
-def _throttled(
-    lease: Lease, *, delivery: Delivery, context: SyncContext, step: _Step, error: OpenSolarThrottled
-) -> Outcome:
-    """A 429 is OpenSolar asking for time, not a failure: every container waits, this message comes back later."""
+def _throttled(lease: Lease, *, context: SyncContext, step: _Step, error: OpenSolarThrottled) -> Outcome:
+    """A 429 is OpenSolar asking for time, not a failure: every container waits, this message comes back later
+    (however many times: it is never marked failed for being throttled)."""
     wait = error.retry_after_s if error.retry_after_s is not None else context.config.throttle_backoff_s
     context.pacer.hold_until(time.time() + wait)
-    if delivery.last:
-        attempt = step.record(FAILED, 429, f"{error.message} (still throttled after retries)")
-        _fail(lease, attempt)
-        return Done("Throttled on the last delivery; marked failed for the hourly retry.", attempt)
     attempt = step.record("throttled", 429, error.message)
     _record_and_release(lease, attempt)
     return ComeBack(min(_MAX_DELAY_S, max(1.0, wait)), "OpenSolar throttled the call.", attempt)
