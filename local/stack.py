@@ -151,6 +151,8 @@ class LocalStack:
             self._schedule_runner = ScheduleRunner(schedules, self.invoke, self.options.region)
             self._schedule_runner.start()
         api_url = self._start_http(apis, endpoint)
+        if api_url:
+            self._publish_api_url(translation.template, deployment, api_url)
         if api_url and users:
             self._configure_opensolar(api_url, users["staff"].id_token, opensolar_url, opensolar_credentials)
         self.state = {
@@ -221,6 +223,14 @@ class LocalStack:
             manager.put_secret_value(SecretId=attributes["Ref"], SecretString=json.dumps(current))
             webhook_secret = current.get("webhook_secret", webhook_secret)
         return webhook_secret
+
+    def _publish_api_url(self, template: dict[str, Any], deployment: Deployment, api_url: str) -> None:
+        """SSM parameters the template fills with the HTTP API's URL on AWS get the local one (webhook registration)."""
+        ssm = self.client("ssm")
+        for logical_id, resource in template["Resources"].items():
+            value = resource.get("Properties", {}).get("Value")
+            if resource["Type"] == "AWS::SSM::Parameter" and "execute-api" in json.dumps(value):
+                ssm.put_parameter(Name=deployment.resources[logical_id], Value=api_url, Type="String", Overwrite=True)
 
     @staticmethod
     def _configure_opensolar(api_url: str, staff_token: str, url: str, credentials: dict[str, Any]) -> None:

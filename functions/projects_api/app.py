@@ -1,4 +1,5 @@
-"""Projects API: the service records (SSR) read routes, and the OpenSolar projects, syncs, logs, config and stats."""
+"""Projects API: the service records (SSR) read routes and installation request changes, and the OpenSolar projects,
+syncs, logs, config, stats, webhook logs and webhook registration."""
 
 from http import HTTPStatus
 from typing import Annotated, Any
@@ -11,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from solar_core.adapters.http import STAFF_ONLY, ResourceId, build_resolver, caller_id
 from solar_core.installations.models import InstallationStatus, ServiceRequestView
 from solar_core.installations.views import service_request_by_ssr, service_request_for_order
-from solar_core.opensolar import projects
+from solar_core.opensolar import projects, registration, webhook_log
 from solar_core.opensolar.config import IntegrationConfig, IntegrationConfigIn, load_config, save_config
 from solar_core.opensolar.models import (
     BulkSyncIn,
@@ -22,6 +23,14 @@ from solar_core.opensolar.models import (
     SyncQueued,
     SyncStats,
     SyncStatus,
+    WebhookLogList,
+    WebhookStatus,
+)
+from solar_core.opensolar.registration import Registration
+from solar_core.opensolar.staff_changes import (
+    InstallationRequestPatch,
+    InstallationRequestView,
+    update_installation_request,
 )
 from solar_core.opensolar.stats import read_stats
 
@@ -125,6 +134,60 @@ def put_config(config: Annotated[IntegrationConfigIn, Body()]) -> IntegrationCon
 @app.get("/opensolar/stats", summary="Sync health: success rate, timings, failures, retries", tags=["opensolar"])
 def get_stats() -> SyncStats:
     return read_stats()
+
+
+@app.get(
+    "/opensolar/webhook-logs", summary="OpenSolar's webhook deliveries and what became of them", tags=["opensolar"]
+)
+def webhook_logs(
+    status: Annotated[WebhookStatus | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=projects.MAX_PAGE)] = projects.DEFAULT_PAGE,
+    next_token: Annotated[str | None, Query(max_length=4096)] = None,
+) -> WebhookLogList:
+    return webhook_log.list_logs(status=status, limit=limit, next_token=next_token)
+
+
+@app.put(
+    "/opensolar/webhook-registration",
+    summary="Register our webhook in OpenSolar, or update it (staff)",
+    tags=["opensolar"],
+    openapi_extensions=STAFF_ONLY,
+)
+def register_webhook() -> Registration:
+    return registration.register()
+
+
+@app.get(
+    "/opensolar/webhook-registration",
+    summary="Our webhook's registration in OpenSolar (staff)",
+    tags=["opensolar"],
+    openapi_extensions=STAFF_ONLY,
+)
+def get_webhook_registration() -> Registration:
+    return registration.current()
+
+
+@app.delete(
+    "/opensolar/webhook-registration",
+    summary="Disable our webhook in OpenSolar (staff)",
+    tags=["opensolar"],
+    openapi_extensions=STAFF_ONLY,
+)
+def disable_webhook() -> Registration:
+    return registration.disable()
+
+
+@app.patch(
+    "/installation-requests/<id>",
+    summary="Move an installation request, set its installation date, add a note (staff); pushed to OpenSolar",
+    tags=["service records"],
+    openapi_extensions=STAFF_ONLY,
+)
+def patch_installation_request(
+    id: ResourceId, patch: Annotated[InstallationRequestPatch, Body()]
+) -> InstallationRequestView:
+    logger.append_keys(installation_request_id=id)
+    return update_installation_request(id, patch, by=caller_id(app))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)

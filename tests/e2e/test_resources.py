@@ -132,6 +132,12 @@ def alarm(logical_id: str, props: dict[str, Any], stack: dict[str, Any], aws: Ca
     assert alarms[0]["AlarmActions"] == [_physical(stack, _ref(action)) for action in props["AlarmActions"]]
 
 
+def ssm_parameter(logical_id: str, props: dict[str, Any], stack: dict[str, Any], aws: Callable[[str], Any]) -> None:
+    value = aws("ssm").get_parameter(Name=_physical(stack, logical_id))["Parameter"]["Value"]
+    if "execute-api" in json.dumps(props.get("Value")):
+        assert value == stack["api_url"]  # the API's public URL: the local one here
+
+
 CHECKS: dict[str, Check] = {
     "AWS::Cognito::UserPool": user_pool,
     "AWS::Cognito::UserPoolClient": user_pool_client,
@@ -145,6 +151,7 @@ CHECKS: dict[str, Check] = {
     "AWS::Serverless::Function": function,
     "AWS::Serverless::StateMachine": state_machine,
     "AWS::CloudWatch::Alarm": alarm,
+    "AWS::SSM::Parameter": ssm_parameter,
 }
 
 

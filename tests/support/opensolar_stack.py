@@ -8,6 +8,7 @@ batch size) until the queue is empty.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import time
@@ -25,9 +26,12 @@ from local.event_sources import EventFilter, EventSourceSpec
 from local.opensolar_fake import FakeOpenSolar
 from local.queue_poller import QueuePoller, lambda_record
 from local.template import load_template
+from solar_core.opensolar.catchup import WATERMARK_KEY
 from solar_core.opensolar.config import IntegrationConfig, save_config
 from solar_core.opensolar.pacing import PACER_KEY
+from solar_core.opensolar.registration import REGISTRATION_KEY
 from solar_core.opensolar.tables import STATS_KEY, link_pk
+from tests.support.http_events import Answer, http_event
 from tests.support.ssr_stack import (
     REGION,
     SsrStack,
@@ -43,6 +47,8 @@ from tests.support.ssr_stack import (
 ORG_ID = 1001
 USERNAME = "api-user@installer.example"
 PASSWORD = "correct-horse-battery"
+WEBHOOK_SECRET = "s3cr3t-hook"
+PUBLIC_API_URL = "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/dev"
 # OpenSolar allows 10 writes a minute; here a window of 2 s keeps the same shape and the tests quick.
 WRITE_LIMIT = 10
 WINDOW_S = 2.0
@@ -65,6 +71,9 @@ class SyncStack:
     queue_url: str = ""
     queue_arn: str = ""
     dlq_url: str = ""
+    webhook_queue_url: str = ""
+    webhook_queue_arn: str = ""
+    webhook_dlq_url: str = ""
     window_s: float = WINDOW_S
 
     def new_queues(self) -> None:
@@ -76,7 +85,13 @@ class SyncStack:
         redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(receives)})
         self.queue_url = _queue(self.sqs, f"SyncQueue-{suffix}", "SyncQueue", RedrivePolicy=redrive)
         self.queue_arn = self._arn(self.queue_url)
+        self.webhook_dlq_url = _queue(self.sqs, f"WebhookDLQ-{suffix}", "WebhookDLQ")
+        receives = TEMPLATE["Resources"]["WebhookQueue"]["Properties"]["RedrivePolicy"]["maxReceiveCount"]
+        redrive = json.dumps({"deadLetterTargetArn": self._arn(self.webhook_dlq_url), "maxReceiveCount": str(receives)})
+        self.webhook_queue_url = _queue(self.sqs, f"WebhookQueue-{suffix}", "WebhookQueue", RedrivePolicy=redrive)
+        self.webhook_queue_arn = self._arn(self.webhook_queue_url)
         os.environ["SYNC_QUEUE_URL"] = self.queue_url
+        os.environ["WEBHOOK_QUEUE_URL"] = self.webhook_queue_url
         reset_cached_clients()
 
     def _arn(self, url: str) -> str:
@@ -158,6 +173,75 @@ class SyncStack:
         finally:
             poller.stop()
 
+    # ------------------------------------------------------------ webhooks in
+    def webhook(
+        self,
+        body: Any,
+        *,
+        secret: str | None = WEBHOOK_SECRET,
+        headers: dict[str, str] | None = None,
+        base64_encoded: bool = False,
+    ) -> Answer:
+        """POST /opensolar/webhook/ as API Gateway hands it to the receiver (no authorizer); a string body as is."""
+        text = body if isinstance(body, str) else json.dumps(body)
+        event = http_event("POST", "/opensolar/webhook/", raw_body=text, groups=None)
+        event["requestContext"].pop("authorizer", None)
+        event["headers"].pop("authorization", None)
+        if base64_encoded:
+            event["body"], event["isBase64Encoded"] = base64.b64encode(text.encode()).decode(), True
+        if secret is not None:
+            event["headers"]["x-opensolar-secret"] = secret
+        event["headers"].update(headers or {})
+        response = invoke("webhook_receiver", event)  # AWS calls made meanwhile count as the receiver's
+        body = response.get("body")
+        return Answer(int(response["statusCode"]), json.loads(body) if body else None, response["headers"])
+
+    def process_webhooks(self, *, failures_come_back: bool = False, rounds: int = 100) -> int:
+        """Delivers WebhookQueue to the processor, batch by batch, as Lambda's mapping would; the count delivered.
+
+        A failed message stays invisible for the queue's visibility timeout, and this returns; with
+        `failures_come_back` it is made visible at once (time passing) and delivered again, until the queue is empty.
+        """
+        delivered = 0
+        for _ in range(rounds):
+            messages = self.sqs.receive_message(
+                QueueUrl=self.webhook_queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
+            ).get("Messages", [])
+            if not messages:
+                break
+            records = [lambda_record(message, self.webhook_queue_arn, REGION) for message in messages]
+            result = invoke("webhook_processor", {"Records": records})
+            failed = {failure["itemIdentifier"] for failure in result["batchItemFailures"]}
+            delivered += len(records)
+            for record in records:
+                if record["messageId"] not in failed:
+                    self.sqs.delete_message(QueueUrl=self.webhook_queue_url, ReceiptHandle=record["receiptHandle"])
+                elif failures_come_back:
+                    self.sqs.change_message_visibility(
+                        QueueUrl=self.webhook_queue_url, ReceiptHandle=record["receiptHandle"], VisibilityTimeout=0
+                    )
+            if failed and not failures_come_back:
+                break
+        return delivered
+
+    def deliveries_for(self, project_id: int) -> list[dict[str, Any]]:
+        """The bodies the fake OpenSolar made for a project's changes (as it would deliver them), oldest first."""
+        bodies = [delivery["body"] for delivery in self.fake.deliveries()]
+        return [
+            body
+            for body in bodies
+            if body.get("model_id") == project_id or body.get("fields", {}).get("project_id") == project_id
+        ]
+
+    def request_item(self, request_id: str) -> dict[str, Any]:
+        table = boto3.resource("dynamodb", region_name=REGION).Table(self.ssr.tables["InstallationsTable"])
+        ssr_id = "ISR-" + request_id.removeprefix("IR-")
+        return dict(table.get_item(Key={"pk": f"SSR#{ssr_id}", "sk": f"IR#{request_id}"}, ConsistentRead=True)["Item"])
+
+    def webhook_item(self, event_key: str) -> dict[str, Any]:
+        table = boto3.resource("dynamodb", region_name=REGION).Table(self.ssr.tables["IntegrationTable"])
+        return dict(table.get_item(Key={"pk": f"WEBHOOK#{event_key}", "sk": "DELIVERY"}).get("Item") or {})
+
     def in_queue(self, url: str | None = None) -> int:
         names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
         attributes = self.sqs.get_queue_attributes(QueueUrl=url or self.queue_url, AttributeNames=names)["Attributes"]
@@ -202,11 +286,14 @@ def sync_stack(window_s: float = WINDOW_S) -> Iterator[SyncStack]:
         with ssr_stack(workflow=False) as ssr:
             seed_catalog()
             sqs = boto3.client("sqs", region_name=REGION)
-            secret = {"username": USERNAME, "password": PASSWORD, "webhook_secret": "s3cr3t-hook"}
+            secret = {"username": USERNAME, "password": PASSWORD, "webhook_secret": WEBHOOK_SECRET}
             secret_arn = boto3.client("secretsmanager", region_name=REGION).create_secret(
                 Name="solar-backbone/test/opensolar", SecretString=json.dumps(secret)
             )["ARN"]
-            with mock.patch.dict(os.environ, {"OPENSOLAR_SECRET_ARN": secret_arn}):
+            public_url = "/solar-backbone/test/public-api-url"
+            boto3.client("ssm", region_name=REGION).put_parameter(Name=public_url, Value=PUBLIC_API_URL, Type="String")
+            environment = {"OPENSOLAR_SECRET_ARN": secret_arn, "PUBLIC_API_URL_PARAMETER": public_url}
+            with mock.patch.dict(os.environ, environment):
                 stack = SyncStack(ssr, fake, secret_arn, sqs, window_s=window_s)
                 stack.new_queues()
                 stack.configure()
@@ -226,11 +313,11 @@ def opensolar() -> Iterator[SyncStack]:
 @pytest.fixture
 def fresh(opensolar: SyncStack) -> SyncStack:
     """Each test starts with a fresh fake org (faults and limits cleared, tokens kept), new empty queues, a free
-    write pacer and the default config pointed at the fake."""
+    write pacer, no webhook registration, no catch-up watermark, and the default config pointed at the fake."""
     opensolar.fake.reset()
     opensolar.new_queues()
-    boto3.client("dynamodb", region_name=REGION).delete_item(
-        TableName=opensolar.ssr.tables["IntegrationTable"], Key=PACER_KEY
-    )
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    for key in (PACER_KEY, REGISTRATION_KEY, WATERMARK_KEY):  # the write pacer, the webhook registration, the catch-up
+        dynamodb.delete_item(TableName=opensolar.ssr.tables["IntegrationTable"], Key=key)
     opensolar.configure()
     return opensolar

@@ -20,4 +20,4 @@ def test_every_template_table_is_created_with_its_stream_and_indexes() -> None:
     assert set(described) == set(tables) == set(TABLE_ENV)
     assert described["OrdersTable"]["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
     index_names = {i["IndexName"] for i in described["IntegrationTable"]["GlobalSecondaryIndexes"]}
-    assert index_names == {"BySyncStatus", "ByInstallationStatus", "ByOpenSolarProject"}
+    assert index_names == {"BySyncStatus", "ByInstallationStatus", "ByOpenSolarProject", "WebhookLogs"}

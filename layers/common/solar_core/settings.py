@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     customer_user_pool_id: str = ""
     staff_topic_arn: str = ""
     sync_queue_url: str = ""
+    webhook_queue_url: str = ""
+    # The SSM parameter holding the HTTP API's public URL (template.yaml `PublicApiUrl`), for the webhook endpoint.
+    public_api_url_parameter: str = ""
     sender_email: str = "noreply@example.com"
     portal_url: str = "https://portal.example.com"
     opensolar_secret_arn: str = ""

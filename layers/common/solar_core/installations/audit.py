@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from aws_lambda_powertools import Logger
 from pynamodb.exceptions import PutError
 
@@ -13,13 +15,24 @@ from solar_core.installations.tables import AuditItem, order_pk
 logger = Logger(child=True)
 
 
-def audit_item(order_id: str, action: str, detail: str, ssr_id: str | None = None, at: str | None = None) -> AuditItem:
-    """The item for one audit entry; `action` is unique per order (`ssr_created`, `confirmation_sent`, …)."""
+def audit_item(
+    order_id: str,
+    action: str,
+    detail: str,
+    ssr_id: str | None = None,
+    at: str | None = None,
+    *,
+    repeatable: bool = False,
+) -> AuditItem:
+    """The item for one audit entry; `action` is unique per order (`ssr_created`, `confirmation_sent`, …) unless
+    `repeatable` (a status change may happen many times: each entry gets its own key)."""
+    at = at or iso(now())
+    key = f"AUDIT#{action}#{at}#{secrets.token_hex(3)}" if repeatable else f"AUDIT#{action}"
     return AuditItem(
         pk=order_pk(order_id),
-        sk=f"AUDIT#{action}",
+        sk=key,
         order_id=order_id,
-        at=at or iso(now()),
+        at=at,
         action=action,
         detail=detail[:1000],
         ssr_id=ssr_id,

@@ -291,15 +291,25 @@ class StoredInstallationRequest:
     order_id: str
     ssr_id: str
     created_at: str
+    installation_date: str | None = None
+    updated_at: str | None = None
 
 
 def get_installation_request(installation_request_id: str) -> StoredInstallationRequest:
-    """One GetItem: the installation request's key follows from its id (its SSR shares the suffix)."""
+    """One GetItem (strongly consistent: status changes are conditioned on what it reads); the installation request's
+    key follows from its id (its SSR shares the suffix)."""
     ssr_id = ids.ssr_id_of(installation_request_id)
     try:
-        item = InstallationRequestItem.get(ssr_pk(ssr_id), f"IR#{installation_request_id}")
+        item = InstallationRequestItem.get(ssr_pk(ssr_id), f"IR#{installation_request_id}", consistent_read=True)
     except DoesNotExist:
         raise errors.NotFound(f"No installation request {installation_request_id}.") from None
     except GetError as exc:
         raise storage_error(exc) from exc
-    return StoredInstallationRequest(_as_installation_request(item), item.order_id, item.ssr_id, item.created_at)
+    return StoredInstallationRequest(
+        _as_installation_request(item),
+        item.order_id,
+        item.ssr_id,
+        item.created_at,
+        item.installation_date,
+        item.updated_at,
+    )

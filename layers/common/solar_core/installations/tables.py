@@ -167,6 +167,8 @@ class InstallationRequestItem(InstallationItem, discriminator="installation_requ
     address = AddressMap()  # type: ignore[no-untyped-call]
     branch_id = UnicodeAttribute()
     created_at = UnicodeAttribute()
+    installation_date = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
 
 
 class WarrantyItem(InstallationItem, discriminator="warranty"):

@@ -94,6 +94,7 @@ class NewProject(ProjectFields):
 
     lead_source: str = ""
     notes: str = ""
+    workflow: WorkflowStage | None = None  # the stage our status maps to (`status_map`), when it maps to one
     contacts_new: list[NewContact] = Field(default_factory=list)
 
 
@@ -101,3 +102,29 @@ class StageChange(BaseModel):
     """`PATCH .../projects/{id}/` body that moves a project to a workflow stage."""
 
     workflow: WorkflowStage
+
+
+class WebhookSettings(BaseModel):
+    """`POST/PATCH .../webhooks/`: our endpoint, the fields that trigger a delivery and those it carries, and the secret
+    header (OpenSolar keeps `headers` as a string holding JSON)."""
+
+    endpoint: str
+    enabled: bool
+    debug: bool = False
+    trigger_fields: list[str]
+    payload_fields: list[str]
+    headers: str
+
+
+class WebhookSwitch(BaseModel):
+    """`PATCH .../webhooks/{id}/` turning a webhook on or off."""
+
+    enabled: bool
+
+
+class OpenSolarWebhook(_Answer):
+    id: int
+    endpoint: str | None = None
+    enabled: bool | None = None
+    trigger_fields: list[str] | None = None
+    payload_fields: list[str] | None = None

@@ -28,7 +28,16 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 from urllib3.util import Retry
 
-from solar_core.opensolar.api_models import NewProject, OpenSolarProject, ProjectFields, StageChange, TokenAnswer
+from solar_core.opensolar.api_models import (
+    NewProject,
+    OpenSolarProject,
+    OpenSolarWebhook,
+    ProjectFields,
+    StageChange,
+    TokenAnswer,
+    WebhookSettings,
+    WebhookSwitch,
+)
 from solar_core.opensolar.config import IntegrationConfig
 from solar_core.opensolar.credentials import OpenSolarSecret, load_secret
 from solar_core.opensolar.errors import (
@@ -173,6 +182,23 @@ class OpenSolarClient:
             if project.identifier == identifier
         ]
         return min(matches, key=lambda project: project.id) if matches else None
+
+    # ---------------------------------------------------------------- webhooks
+    def create_webhook(self, settings: WebhookSettings) -> Reply[OpenSolarWebhook]:
+        status, body = self._call("POST", f"/api/orgs/{self._org_id()}/webhooks/", body=settings)
+        return Reply(self._webhook(body, status), status)
+
+    def update_webhook(self, webhook_id: int, change: WebhookSettings | WebhookSwitch) -> Reply[OpenSolarWebhook]:
+        status, body = self._call("PATCH", f"/api/orgs/{self._org_id()}/webhooks/{webhook_id}/", body=change)
+        return Reply(self._webhook(body, status), status)
+
+    @staticmethod
+    def _webhook(body: Any, status: int) -> OpenSolarWebhook:
+        try:
+            return OpenSolarWebhook.model_validate(body)
+        except ValidationError as exc:
+            message = f"OpenSolar's webhook answer is unreadable: {_fields(exc)}."
+            raise OpenSolarUnavailable(message, http_status=status, uncertain=True) from exc
 
     # ---------------------------------------------------------------- plumbing
     def _projects_path(self) -> str:

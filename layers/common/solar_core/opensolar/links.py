@@ -16,7 +16,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.exceptions import DoesNotExist, GetError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, GetError, QueryError, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
@@ -135,6 +135,17 @@ def sync_request(link: LinkItem, reason: SyncReason, *, force: bool = False) -> 
         reason=reason,
         force=force,
     )
+
+
+def link_of_project(project_id: int) -> LinkItem | None:
+    """The link of an OpenSolar project (index ByOpenSolarProject); the oldest when a duplicate was ever linked."""
+    try:
+        found = [
+            item for item in IntegrationItem.by_opensolar_project.query(str(project_id)) if isinstance(item, LinkItem)
+        ]
+    except QueryError as exc:
+        raise storage_error(exc) from exc
+    return min(found, key=lambda link: link.created_at) if found else None
 
 
 # ---------------------------------------------------------------- the lease one sync holds

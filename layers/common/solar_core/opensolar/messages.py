@@ -19,12 +19,14 @@ _BATCH = 10  # SendMessageBatch's limit
 
 class SyncReason(StrEnum):
     """Why a sync was asked for. Only `created` (the paid-order automation) obeys `auto_sync_enabled`: the others
-    come from staff (`manual`, `bulk`) or repeat a sync already decided (`retry`)."""
+    come from staff (`manual`, `bulk`), repeat a sync already decided (`retry`), or carry a status staff set to the
+    project's workflow stage (`push`, by `status_map`)."""
 
     CREATED = "created"
     MANUAL = "manual"
     BULK = "bulk"
     RETRY = "retry"
+    PUSH = "push"
 
 
 class SyncRequest(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -10,6 +10,7 @@ from solar_core.installations.models import InstallationStatus, SystemType
 from solar_core.orders.models import Address
 
 SyncStatus = Literal["pending", "synced", "failed"]
+WebhookStatus = Literal["received", "processed", "ignored", "error"]
 ProjectId = Annotated[str, Field(min_length=1, max_length=64)]
 
 
@@ -95,3 +96,17 @@ class SyncStats(BaseModel):
     synced: int
     pending: int
     throttled_attempts: int = Field(description="Attempts OpenSolar answered with 429 (not failures).")
+
+
+class WebhookLogEntry(BaseModel):
+    event_key: str = Field(description="model:model_id:event_id, or legacy:<hash of the body> for the named events.")
+    received_at: str
+    status: WebhookStatus
+    error: str | None = None
+    detail: str | None = Field(default=None, description="What processing did, or why the delivery was ignored.")
+    payload: Any = Field(description="The delivery as OpenSolar sent it.")
+
+
+class WebhookLogList(BaseModel):
+    items: list[WebhookLogEntry]
+    next_token: str | None = None

@@ -3,9 +3,6 @@ OpenSolar, and the sync logs. Lists are index queries, never scans."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import time
 from datetime import timedelta
 from typing import Any
@@ -35,6 +32,7 @@ from solar_core.opensolar.models import (
     SyncLogList,
     SyncQueued,
 )
+from solar_core.opensolar.paging import make_token, read_token
 from solar_core.opensolar.tables import LOG_PREFIX, IntegrationItem, LinkItem, SyncLogItem, link_pk
 from solar_core.orders.models import Address
 
@@ -102,7 +100,7 @@ def list_projects(
     its filter. Without either, the failed come first, then the pending, then the synced.
     """
     filters = {"sync_status": sync_status, "status": status}
-    position, start_key = _read_token(next_token, filters)
+    position, start_key = read_token(next_token, filters)
     partitions: list[tuple[Any, str]]
     condition: Condition | None = None
     if sync_status is not None:
@@ -127,26 +125,8 @@ def list_projects(
         if start_key is None:
             position += 1
     more = position < len(partitions)
-    token = _make_token(position, start_key, filters) if more else None
+    token = make_token(position, start_key, filters) if more else None
     return ProjectPage(items=[as_project(item) for item in items], next_token=token)
-
-
-def _make_token(position: int, start_key: dict[str, Any] | None, filters: dict[str, str | None]) -> str:
-    document = {"p": position, "k": start_key, "f": filters}
-    return base64.urlsafe_b64encode(json.dumps(document, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
-def _read_token(token: str | None, filters: dict[str, str | None]) -> tuple[int, dict[str, Any] | None]:
-    if not token:
-        return 0, None
-    try:
-        document = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        position, start_key, given = int(document["p"]), document["k"], document["f"]
-    except (ValueError, TypeError, KeyError, binascii.Error) as exc:
-        raise errors.InvalidInput("next_token is not one this API gave out.") from exc
-    if given != filters or position < 0 or not (start_key is None or isinstance(start_key, dict)):
-        raise errors.InvalidInput("next_token belongs to another listing: keep the same filters while paging.")
-    return position, start_key
 
 
 def sync_logs(installation_request_id: str) -> SyncLogList:

@@ -1,10 +1,15 @@
-"""The stats endpoint's figures, from counters kept as syncs happen and one query over the failed links."""
+"""The stats endpoint's figures, from counters kept as syncs happen, one query over the failed links and one over the
+webhook deliveries that failed in the last 24 hours."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from pynamodb.exceptions import DoesNotExist, GetError, QueryError
 
 from solar_core.aws_errors import storage_error
+from solar_core.installations.clock import now
+from solar_core.opensolar import webhook_log
 from solar_core.opensolar.config import load_config
 from solar_core.opensolar.links import FAILED
 from solar_core.opensolar.models import SyncStats
@@ -31,7 +36,7 @@ def read_stats() -> SyncStats:
     return SyncStats(
         sync_success_rate=round(succeeded / attempts, 4) if attempts else None,
         avg_sync_ms=round(float(counters.succeeded_ms_total or 0) / succeeded, 1) if succeeded else None,
-        webhook_errors_24h=0,  # webhooks arrive with the next issue; until then nothing can fail
+        webhook_errors_24h=webhook_log.errors_since(now() - timedelta(hours=24)),
         failed_syncs=max(0, int(counters.links_failed or 0)),
         retries_exhausted=count_exhausted(load_config().max_retries),
         synced=max(0, int(counters.links_synced or 0)),

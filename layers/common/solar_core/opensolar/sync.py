@@ -20,11 +20,18 @@ from pynamodb.expressions.update import Action
 
 from solar_core import errors
 from solar_core.installations.clock import iso, now
-from solar_core.installations.models import SystemType
+from solar_core.installations.models import InstallationStatus, SystemType
 from solar_core.opensolar import backfill, links
-from solar_core.opensolar.api_models import NewContact, NewProject, OpenSolarProject, ProjectFields
+from solar_core.opensolar.api_models import (
+    NewContact,
+    NewProject,
+    OpenSolarProject,
+    ProjectFields,
+    StageChange,
+    WorkflowStage,
+)
 from solar_core.opensolar.client import OpenSolarClient, Reply, client_for
-from solar_core.opensolar.config import IntegrationConfig, load_config
+from solar_core.opensolar.config import IntegrationConfig, StageRef, load_config
 from solar_core.opensolar.errors import (
     OpenSolarRejected,
     OpenSolarThrottled,
@@ -32,7 +39,7 @@ from solar_core.opensolar.errors import (
     http_status_of,
 )
 from solar_core.opensolar.links import FAILED, SYNCED, AttemptRecord, Lease
-from solar_core.opensolar.messages import SyncRequest
+from solar_core.opensolar.messages import SyncReason, SyncRequest
 from solar_core.opensolar.pacing import WritePacer, WriteSlotTooFar
 from solar_core.opensolar.tables import LinkItem
 from solar_core.orders import store as orders
@@ -138,10 +145,17 @@ def _sync_leased(request: SyncRequest, delivery: Delivery, context: SyncContext,
     if link.installation_type not in SYNCED_TYPES:
         links.release(lease)
         return Done(f"A {link.installation_type} installation is not synced to OpenSolar.")
-    if link.opensolar_project_id and link.sync_status == SYNCED and not request.force:
+    pushing = request.reason is SyncReason.PUSH or bool(link.push_pending)
+    if link.opensolar_project_id and link.sync_status == SYNCED and not (request.force or pushing):
         links.release(lease)
         return Done(f"Already synced to OpenSolar project {link.opensolar_project_id}.")
-    return _attempt(lease, delivery, context)
+    if link.opensolar_project_id and pushing and not request.force:
+        target = stage_for(link, context.config)
+        shown = link.opensolar_stage.active_stage_id if link.opensolar_stage else None
+        if target is None or shown == target.active_stage_id:
+            links.commit(lease, attempt=None, actions=[LinkItem.push_pending.remove()])
+            return Done("Nothing to push: the status maps to no stage, or OpenSolar shows that stage already.")
+    return _attempt(lease, delivery, context, push=pushing)
 
 
 @dataclass
@@ -159,9 +173,9 @@ class _Step:
         return AttemptRecord(self.operation, outcome, elapsed_ms, http_status, error)
 
 
-def _attempt(lease: Lease, delivery: Delivery, context: SyncContext) -> Outcome:
+def _attempt(lease: Lease, delivery: Delivery, context: SyncContext, *, push: bool) -> Outcome:
     link = lease.link
-    write = "update" if link.opensolar_project_id else "create"
+    write = ("push" if push else "update") if link.opensolar_project_id else "create"
     step = _Step("lookup" if write == "create" and link.create_attempted_at else write)
     try:
         reply = _look_up_or_write(link, write, delivery, context, step)
@@ -176,7 +190,12 @@ def _attempt(lease: Lease, delivery: Delivery, context: SyncContext) -> Outcome:
         return Done(f"OpenSolar refused the {step.operation}: {rejected.message}", attempt)
     except OpenSolarUnavailable as unavailable:
         return _unavailable(lease, delivery=delivery, context=context, step=step, error=unavailable)
-    return _linked(lease, reply, step.record(SYNCED, reply.http_status))
+    return _linked(lease, reply, step.record(SYNCED, reply.http_status), stage_for(link, context.config))
+
+
+def stage_for(link: LinkItem, config: IntegrationConfig) -> StageRef | None:
+    """The OpenSolar stage our installation request's status is pushed as (`status_map`), if any."""
+    return config.status_map.get(InstallationStatus(link.installation_status))
 
 
 def _look_up_or_write(
@@ -189,7 +208,7 @@ def _look_up_or_write(
     budget = delivery.time_left_s - 2 * context.config.api_timeout_s - _CALL_RESERVE_S
     context.sleep(context.pacer.reserve(max_wait_s=max(0.0, budget)))
     step.begin(write)
-    return _write(write, link, context.client)
+    return _write(write, link, context)
 
 
 def _look_up_earlier_create(link: LinkItem, context: SyncContext) -> Reply[OpenSolarProject] | None:
@@ -203,14 +222,19 @@ def _look_up_earlier_create(link: LinkItem, context: SyncContext) -> Reply[OpenS
     return Reply(found, 200)
 
 
-def _write(operation: str, link: LinkItem, client: OpenSolarClient) -> Reply[OpenSolarProject]:
+def _write(operation: str, link: LinkItem, context: SyncContext) -> Reply[OpenSolarProject]:
+    client, target = context.client, stage_for(link, context.config)
+    stage = WorkflowStage(workflow_id=target.workflow_id, active_stage_id=target.active_stage_id) if target else None
+    if operation == "push" and stage is not None:
+        return client.update_project(int(link.opensolar_project_id or 0), StageChange(workflow=stage))
     fields = project_fields(link)
-    if operation == "update":
+    if operation != "create":
         return client.update_project(int(link.opensolar_project_id or 0), fields)
     new_project = NewProject(
         **fields.model_dump(),
         lead_source=LEAD_SOURCE,
         notes=f"Order {link.order_id}, service record {link.ssr_id}, {link.installation_type} installation.",
+        workflow=stage,
         contacts_new=[_contact(link)],
     )
     return client.create_project(new_project)
@@ -250,7 +274,7 @@ def _contact(link: LinkItem) -> NewContact:
     )
 
 
-def _linked(lease: Lease, reply: Reply[OpenSolarProject], attempt: AttemptRecord) -> Outcome:
+def _linked(lease: Lease, reply: Reply[OpenSolarProject], attempt: AttemptRecord, stage: StageRef | None) -> Outcome:
     project = reply.value
     at = iso(now())
     actions: list[Action] = [
@@ -261,6 +285,13 @@ def _linked(lease: Lease, reply: Reply[OpenSolarProject], attempt: AttemptRecord
         LinkItem.create_attempted_at.remove(),
         *links.snapshot_actions(lease.link, project),
     ]
+    if stage is not None and attempt.operation in ("push", "create"):
+        # What we set there; OpenSolar's webhook about it (the echo) will change nothing here.
+        actions += [
+            LinkItem.pushed_stage_id.set(stage.active_stage_id),
+            LinkItem.pushed_at.set(at),
+            LinkItem.push_pending.remove(),
+        ]
     try:
         links.commit(lease, attempt=attempt, actions=actions, new_status=SYNCED)
     except links.LinkChanged:

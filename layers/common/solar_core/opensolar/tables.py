@@ -8,8 +8,12 @@
 | `PACER` | `OPENSOLAR_WRITES` | the shared write pacer's next free slot (`pacing.py`) |
 | `CONFIG` | `OPENSOLAR` | the integration's config (`config.py`) |
 
-Links are in the indexes BySyncStatus and ByInstallationStatus, and in ByOpenSolarProject once linked; nothing else
-is indexed.
+| `WEBHOOK#<event_key>` | `DELIVERY` | one webhook delivery, raw, with its processing status (TTL 90 days) |
+| `CONFIG` | `WEBHOOK` | our webhook's registration in OpenSolar |
+| `CONFIG` | `CATCH_UP` | the daily catch-up's watermark |
+
+Links are in the indexes BySyncStatus and ByInstallationStatus, and in ByOpenSolarProject once linked; deliveries in
+WebhookLogs (by processing status and time); nothing else is indexed.
 
 The link carries a copy of the installation request's status (`installation_status`) so that the list filters by it
 with an index query; every change of that status writes both items in one transaction.
@@ -74,6 +78,17 @@ class ByOpenSolarProjectIndex(GlobalSecondaryIndex["IntegrationItem"]):  # type:
     opensolar_project_id = UnicodeAttribute(hash_key=True)
 
 
+class WebhookLogsIndex(GlobalSecondaryIndex["IntegrationItem"]):  # type: ignore[no-untyped-call]
+    """Webhook deliveries by processing status, newest last: the webhook logs and the errors of the last 24 h."""
+
+    class Meta:
+        index_name = "WebhookLogs"
+        projection = AllProjection()
+
+    webhook_status = UnicodeAttribute(hash_key=True)
+    received_at = UnicodeAttribute(range_key=True)
+
+
 class IntegrationItem(Model):
     """Base of the Integration table's modelled items; `kind` tells which one a raw item is."""
 
@@ -87,6 +102,7 @@ class IntegrationItem(Model):
     by_sync_status = BySyncStatusIndex()
     by_installation_status = ByInstallationStatusIndex()
     by_opensolar_project = ByOpenSolarProjectIndex()
+    webhook_logs = WebhookLogsIndex()
 
 
 class StageMap(MapAttribute[str, Any]):
@@ -119,6 +135,32 @@ class LinkItem(IntegrationItem, discriminator="link"):
     create_attempted_at = UnicodeAttribute(null=True)
     lease_until = UnicodeAttribute(null=True)
     lease_owner = UnicodeAttribute(null=True)
+    # When the OpenSolar state we hold was current there (a delivery's timestamp, a project's modified date): an
+    # older one changes nothing.
+    opensolar_event_at = UnicodeAttribute(null=True)
+    # Our last push of a status to OpenSolar: its echo (the webhook about our own write) changes nothing.
+    pushed_stage_id = NumberAttribute(null=True)
+    pushed_at = UnicodeAttribute(null=True)
+    # A status staff set that is still to reach OpenSolar (status_map names it); cleared by the sync that pushes it.
+    push_pending = UnicodeAttribute(null=True)
+
+
+class WebhookItem(IntegrationItem, discriminator="webhook"):
+    """One delivery as the receiver stored it (`inbox.py` writes it with the low-level client, for its cold start)."""
+
+    event_key = UnicodeAttribute()
+    received_at = UnicodeAttribute()
+    webhook_status = UnicodeAttribute()
+    source = UnicodeAttribute()
+    model = UnicodeAttribute()
+    event = UnicodeAttribute()
+    occurred_at = UnicodeAttribute()
+    payload = UnicodeAttribute()
+    project_ref = NumberAttribute(null=True)
+    detail = UnicodeAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    processed_at = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute()
 
 
 class SyncLogItem(IntegrationItem, discriminator="sync_log"):

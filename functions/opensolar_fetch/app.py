@@ -1,0 +1,26 @@
+"""Daily (EventBridge schedule): the catch-up walk of OpenSolar's projects changed since the watermark (flow 7)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from solar_core.opensolar.catchup import catch_up
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    run = catch_up()
+    metrics.add_metric(name="CatchUpApplied", unit=MetricUnit.Count, value=run.applied)
+    metrics.add_metric(name="CatchUpStatusChanges", unit=MetricUnit.Count, value=run.status_changes)
+    return asdict(run)

@@ -1,0 +1,31 @@
+"""Opaque `next_token`s for lists read from one or more index partitions: where the reading stopped, and the filters
+it was for (a token from another listing is refused)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from solar_core import errors
+
+
+def make_token(position: int, start_key: dict[str, Any] | None, filters: dict[str, str | None]) -> str:
+    """The token for going on at partition `position`, from `start_key` (DynamoDB's LastEvaluatedKey)."""
+    document = {"p": position, "k": start_key, "f": filters}
+    return base64.urlsafe_b64encode(json.dumps(document, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def read_token(token: str | None, filters: dict[str, str | None]) -> tuple[int, dict[str, Any] | None]:
+    """Where to go on from (partition 0, no key for no token); InvalidInput for a token not made for `filters`."""
+    if not token:
+        return 0, None
+    try:
+        document = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        position, start_key, given = int(document["p"]), document["k"], document["f"]
+    except (ValueError, TypeError, KeyError, binascii.Error) as exc:
+        raise errors.InvalidInput("next_token is not one this API gave out.") from exc
+    if given != filters or position < 0 or not (start_key is None or isinstance(start_key, dict)):
+        raise errors.InvalidInput("next_token belongs to another listing: keep the same filters while paging.")
+    return position, start_key
