@@ -1,11 +1,12 @@
 """`python -m local demo`: a scripted walk through the system against a fresh local stack.
 
 Each part of the scenario is a function `(DemoContext) -> None` listed in SCENARIO, run in order against the
-same stack: the catalog and its compatibility checks, the paid-order automation, then OpenSolar out
-(`local/demo_opensolar.py`). To add a part, write `def part(demo: DemoContext)` here or in a module of its own,
-call `demo.api.call(...)` with the expected status and a `check` on the answer, read moto through `demo.aws("sqs")`
-or `local.moto_readback`, state other expectations with `demo.api.verify(...)`, and append it to SCENARIO. A failed
-expectation makes the demo exit non-zero. The data comes from `local.sample_catalog`, as in the tests.
+same stack: the catalog and its compatibility checks, the paid-order automation, then OpenSolar out and in
+(`local/demo_opensolar.py`, `local/demo_opensolar_in.py`). To add a part, write `def part(demo: DemoContext)` here
+or in a module of its own, call `demo.api.call(...)` with the expected status and a `check` on the answer, read moto
+through `demo.aws("sqs")` or `local.moto_readback`, state other expectations with `demo.api.verify(...)`, and append
+it to SCENARIO. A failed expectation makes the demo exit non-zero. The data comes from `local.sample_catalog`, as in
+the tests.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from local.demo_client import DemoApi, heading, short_json
 from local.demo_context import PAID_ORDER, DemoContext, pick, put_order, show, wait_for_automation
 from local.demo_opensolar import opensolar_out
+from local.demo_opensolar_in import opensolar_in
 from local.moto_readback import email_text, executions_for_order, sent_emails, staff_notices, state_visits
 from local.sample_catalog import (
     BATTERY_ID,
@@ -323,7 +325,12 @@ def paid_order_automation(demo: DemoContext) -> None:
 
 
 # The scenario, in order; append further parts here.
-SCENARIO: list[Callable[[DemoContext], None]] = [catalog_and_compatibility, paid_order_automation, opensolar_out]
+SCENARIO: list[Callable[[DemoContext], None]] = [
+    catalog_and_compatibility,
+    paid_order_automation,
+    opensolar_out,
+    opensolar_in,
+]
 
 
 def run_demo(opensolar_url: str | None = None) -> int:

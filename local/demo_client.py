@@ -16,7 +16,7 @@ _SHORT = 160
 
 def short_json(value: Any) -> str:
     """Compact JSON cut to one readable line."""
-    text = json.dumps(value, separators=(",", ":")) if not isinstance(value, str) else value
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False) if not isinstance(value, str) else value
     return text if len(text) <= _SHORT else text[: _SHORT - 1] + "…"
 
 

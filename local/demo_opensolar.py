@@ -25,7 +25,7 @@ BURST = 3
 DEMO_TUNING = {"throttle_backoff_s": 2.0, "retry_backoff_s": 1.0, "api_timeout_s": 5.0}
 
 
-def _fake(demo: DemoContext, route: str, body: dict[str, Any] | None = None) -> Any:
+def fake_opensolar(demo: DemoContext, route: str, body: dict[str, Any] | None = None) -> Any:
     """The fake OpenSolar's control routes: what its UI would show, and the faults it injects."""
     url = f"{demo.stack['opensolar_url']}/_control/{route}"
     answer = requests.post(url, json=body, timeout=10) if body is not None else requests.get(url, timeout=10)
@@ -51,7 +51,7 @@ def _wait_until_synced(
 
 
 def _show_opensolar_project(demo: DemoContext, project_id: str) -> dict[str, Any]:
-    project: dict[str, Any] = _fake(demo, f"projects/{project_id}")
+    project: dict[str, Any] = fake_opensolar(demo, f"projects/{project_id}")
     print("\n  The project as OpenSolar holds it (the fake's UI view):")
     show("id, identifier", [project["id"], project["identifier"]])
     show("title", project["title"])
@@ -90,7 +90,7 @@ def opensolar_out(demo: DemoContext) -> None:
     contact = (in_opensolar["contacts"] or [{}])[0]
     api.verify(in_opensolar["identifier"] == request_id, f"OpenSolar's identifier is our id {request_id}")
     api.verify((contact.get("first_name"), contact.get("family_name")) == ("John", "Doe"), "the contact is John Doe")
-    calls = _fake(demo, "stats")["calls"]
+    calls = fake_opensolar(demo, "stats")["calls"]
     show("OpenSolar calls", calls)
     api.verify(
         calls.get("POST /api/orgs/{org_id}/projects/") == 1 and "GET /api/orgs/{org_id}/projects/" not in calls,
@@ -107,7 +107,9 @@ def opensolar_out(demo: DemoContext) -> None:
     )
     config = api.call("GET", "/opensolar/config", show=lambda c: pick(c, "base_url", "org_id", "write_limit"))
     api.call("PUT", "/opensolar/config", {**(config or {}), **DEMO_TUNING}, show=lambda c: pick(c, *DEMO_TUNING))
-    _fake(demo, "faults", {"rate_429": 0.3, "rate_500": 0.3, "routes": "writes", "seed": 11, "retry_after_s": 2})
+    fake_opensolar(
+        demo, "faults", {"rate_429": 0.3, "rate_500": 0.3, "routes": "writes", "seed": 11, "retry_after_s": 2}
+    )
     orders = [f"SO-DEMO-BURST-{n}-{uuid.uuid4().hex[:4].upper()}" for n in range(1, BURST + 1)]
     for order_id in orders:
         put_order(demo, sample_order(order_id))
@@ -117,8 +119,8 @@ def opensolar_out(demo: DemoContext) -> None:
     # A message that meets faults on all five of its deliveries is marked failed (never parked): the hourly retry
     # takes it from there, below.
     settled = [_wait_until_synced(demo, r, timeout_s=120, settled=("synced", "failed")) for r in requests_made]
-    _fake(demo, "faults/clear", {})
-    statuses = _fake(demo, "stats")["statuses"].get("POST /api/orgs/{org_id}/projects/", {})
+    fake_opensolar(demo, "faults/clear", {})
+    statuses = fake_opensolar(demo, "stats")["statuses"].get("POST /api/orgs/{org_id}/projects/", {})
     print(f"\n  OpenSolar answered the creates: {json.dumps(statuses)}")
     for request_id, project in zip(requests_made, settled, strict=True):
         outcomes = [entry["outcome"] for entry in reversed(_sync_log(demo, request_id))]
@@ -128,22 +130,23 @@ def opensolar_out(demo: DemoContext) -> None:
     heading("OpenSolar (c): the hourly retry and the figures operators watch")
     print("The hourly retry re-queues failed syncs that have retries left; on AWS its schedule runs it, here:")
     print("python -m local invoke RetryFailedFunction")
-    print(f"  {_invoke_hourly_retry(demo)}")
+    print(f"  {json.dumps(invoke_function(demo, 'RetryFailedFunction'))}")
     projects = [_wait_until_synced(demo, request, timeout_s=90) for request in requests_made]
-    everything = _fake(demo, "projects")
+    everything = fake_opensolar(demo, "projects")
     copies = [sum(1 for p in everything if p["identifier"] == request) for request in requests_made]
     api.verify(all(p.get("sync_status") == "synced" for p in projects), f"all {BURST} synced")
     api.verify(copies == [1] * BURST, "one project each in OpenSolar: no duplicate")
     api.call("GET", "/opensolar/stats", why="sync health")
 
 
-def _invoke_hourly_retry(demo: DemoContext) -> str:
+def invoke_function(demo: DemoContext, logical_id: str) -> Any:
+    """`python -m local invoke <logical_id>` against the demo's stack (a schedule's event): its answer."""
     with tempfile.TemporaryDirectory() as scratch:
         state = Path(scratch) / "stack.json"
         state.write_text(json.dumps(demo.stack))
-        command = [sys.executable, "-m", "local", "invoke", "RetryFailedFunction", "--state-file", str(state)]
-        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+        command = [sys.executable, "-m", "local", "invoke", logical_id, "--state-file", str(state)]
+        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     if result.returncode != 0:
-        demo.api.verify(False, f"the hourly retry ran ({result.stderr.strip()[-200:]})")
-        return "failed"
-    return " ".join(result.stdout.split())
+        demo.api.verify(False, f"{logical_id} ran ({result.stderr.strip()[-200:]})")
+        return None
+    return json.loads(result.stdout)
