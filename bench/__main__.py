@@ -24,7 +24,7 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 # The layer is importable, as pytest's pythonpath makes it for the tests the measurements reuse.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "layers" / "common"))
 
-from bench import catalog_requests, cold_import, local_stack, opensolar
+from bench import catalog_requests, cold_import, local_stack, opensolar, webhooks
 from tests.support import ssr_metrics
 from tests.support.aws import TABLE_ENV
 
@@ -43,6 +43,7 @@ def main() -> None:
         "paid_order_in_process_on_moto": ssr_metrics.measure_paid_order(),
         "local_stack": local_stack.measure(),
         "opensolar_out_in_process": opensolar.measure(),
+        "opensolar_webhooks": webhooks.measure(),
     }
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
