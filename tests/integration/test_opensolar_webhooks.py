@@ -15,7 +15,8 @@ import pytest
 
 from solar_core.opensolar.webhook_log import errors_since
 from tests.support.aws import dynamodb_throttling
-from tests.support.opensolar_stack import SyncStack
+from tests.support.opensolar_stack import WEBHOOK_SECRET, SyncStack
+from tests.support.ssr_stack import EVENTS, invoke
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish")
 
@@ -296,3 +297,18 @@ def test_two_hundred_deliveries_with_duplicates_shuffled_are_each_applied_once_t
     for request_id, _ in projects:
         assert hooked.link(request_id)["opensolar_stage"]["active_stage_id"] == 10
         assert hooked.request_item(request_id)["status"] == "completed"
+
+
+def test_the_sample_events_reach_the_receiver_and_the_processor(hooked: SyncStack) -> None:
+    # given events/ samples: the receiver's API Gateway event and the processor's SQS event (AWS's sample shape)
+    receiver_event = json.loads((EVENTS / "webhook_receiver_project_update.json").read_text())
+    receiver_event["headers"]["x-opensolar-secret"] = WEBHOOK_SECRET
+    processor_event = json.loads((EVENTS / "webhook_processor_delivery.json").read_text())
+    processor_event["Records"][0]["eventSourceARN"] = hooked.webhook_queue_arn
+    # when each is invoked
+    answer = invoke("webhook_receiver", receiver_event)
+    result = invoke("webhook_processor", processor_event)
+    # then the delivery is accepted, and processed: project 4242 is not one of ours here, so it is ignored
+    assert (answer["statusCode"], json.loads(answer["body"])) == (200, {"status": "accepted"})
+    assert result == {"batchItemFailures": []}
+    assert hooked.webhook_item("Project:4242:987654")["webhook_status"] == "ignored"
