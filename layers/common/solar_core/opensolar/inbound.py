@@ -39,7 +39,9 @@ MILESTONE_STATUS = {
     3: InstallationStatus.COMPLETED,
 }
 STAGE_CHANGED, CONTRACT_SIGNED, PROJECT_SOLD, PROJECT_INSTALLED = 56, 63, 103, 104
-# The echo of our own push is a delivery naming the stage we pushed, made after we pushed (less the clocks' margin).
+# The echo of our own push is a delivery naming the stage we pushed, made when we pushed (give or take the clocks'
+# margin, and however late OpenSolar redelivers it: its timestamp is the change's). A change to that stage made in
+# OpenSolar later is no echo.
 ECHO_MARGIN = timedelta(minutes=5)
 _ATTEMPTS = 3
 
@@ -241,7 +243,7 @@ def _is_echo(link: LinkItem, state: OpenSolarState) -> bool:
         and stage_id is not None
         and link.pushed_stage_id is not None
         and int(link.pushed_stage_id) == stage_id
-        and state.occurred_at >= pushed_at - ECHO_MARGIN
+        and pushed_at - ECHO_MARGIN <= state.occurred_at <= pushed_at + ECHO_MARGIN
     )
 
 

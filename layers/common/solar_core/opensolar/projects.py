@@ -75,20 +75,7 @@ def as_project(link: LinkItem) -> Project:
 
 
 def get_project(installation_request_id: str) -> Project:
-    return as_project(_link(installation_request_id))
-
-
-def _link(installation_request_id: str) -> LinkItem:
-    """The link; one is made for a stored installation request that has none yet (made before links existed)."""
-    try:
-        return links.get_link(installation_request_id)
-    except links.LinkMissing:
-        pass
-    try:
-        backfill.link_installation_request(installation_request_id)
-    except errors.NotFound:
-        raise errors.NotFound(f"No installation request {installation_request_id}.") from None
-    return links.get_link(installation_request_id, consistent=True)
+    return as_project(backfill.link_for(installation_request_id))
 
 
 def list_projects(
@@ -131,7 +118,7 @@ def list_projects(
 
 def sync_logs(installation_request_id: str) -> SyncLogList:
     """The request's sync attempts, newest first (the last MAX_LOGS; older ones expire after 90 days)."""
-    _link(installation_request_id)
+    backfill.link_for(installation_request_id)
     try:
         found = SyncLogItem.query(
             link_pk(installation_request_id),
@@ -163,7 +150,7 @@ def request_sync(installation_request_id: str, *, force: bool) -> SyncQueued:
     """Queues a manual sync (auto-sync does not apply). 409 when the integration is off or, without `force`, when the
     project is synced already."""
     _require_active()
-    link = _link(installation_request_id)
+    link = backfill.link_for(installation_request_id)
     refusal = _refusal(link, force=force)
     if refusal:
         raise errors.Conflict(refusal)
@@ -180,7 +167,7 @@ def request_bulk_sync(ids: list[str], *, force: bool) -> BulkSyncQueued:
     requests: list[SyncRequest] = []
     for installation_request_id in dict.fromkeys(ids):
         try:
-            link = _link(installation_request_id)
+            link = backfill.link_for(installation_request_id)
         except errors.NotFound as missing:
             rejected.append(RefusedId(id=installation_request_id, reason=missing.message))
             continue
@@ -237,7 +224,7 @@ def _claim_request(link: LinkItem) -> bool:
 
 def live_status(installation_request_id: str) -> Project:
     """Reads the project from OpenSolar now and keeps what it says (unless the link already holds a newer state)."""
-    link = _link(installation_request_id)
+    link = backfill.link_for(installation_request_id)
     if not link.opensolar_project_id:
         raise errors.Conflict("This installation request is not in OpenSolar yet; sync it first.")
     client = client_for(load_config())

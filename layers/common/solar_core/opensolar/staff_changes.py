@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Self
 
-from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
@@ -22,8 +21,6 @@ from solar_core.opensolar.config import load_config
 from solar_core.opensolar.messages import SyncReason
 from solar_core.opensolar.tables import LinkItem
 from solar_core.orders.models import Address
-
-logger = Logger(child=True)
 
 
 class InstallationRequestPatch(BaseModel):
@@ -73,7 +70,7 @@ def update_installation_request(request_id: str, patch: InstallationRequestPatch
     """Applies the patch in one transaction (request, its link's copy, audit entries); 409 for a move the contract
     does not allow, or when the request changed meanwhile."""
     stored = records.get_installation_request(request_id)
-    backfill.link_installation_request(request_id)
+    link = backfill.link_for(request_id)
     current = stored.request.status
     at = iso(now())
     change = request_status.RequestChange(
@@ -107,16 +104,14 @@ def update_installation_request(request_id: str, patch: InstallationRequestPatch
     if change.audit:
         request_status.save(change, at=at)
     if push:
-        _push(request_id)
+        _push(link)
     return view_of(request_id)
 
 
-def _push(request_id: str) -> None:
-    link = links.get_link(request_id, consistent=True)
-    if not link.opensolar_project_id:
-        logger.info("not in OpenSolar yet: the status goes with the project's first sync", extra={"id": request_id})
-        return
-    messages.send(links.sync_request(link, SyncReason.PUSH))
+def _push(link: LinkItem) -> None:
+    """Queues the push; a request not in OpenSolar yet gets its stage with its first sync (the create carries it)."""
+    if link.opensolar_project_id:
+        messages.send(links.sync_request(link, SyncReason.PUSH))
 
 
 def _refusal(current: InstallationStatus, wanted: InstallationStatus) -> str:
