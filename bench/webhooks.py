@@ -18,20 +18,11 @@ DELIVERIES = 200
 
 
 def _delivery(project_id: int, request_id: str, event_id: int) -> dict[str, Any]:
-    return {
-        "timestamp": str(1795000000 + event_id),
-        "model": "Project",
-        "model_id": project_id,
-        "identifier": request_id,
-        "event": "UPDATE",
-        "event_id": event_id,
-        "fields": {
-            "id": project_id,
-            "identifier": request_id,
-            "stage": 2,
-            "workflow": {"workflow_id": 1, "active_stage_id": 7},
-        },
-    }
+    from tests.support.opensolar_stack import project_delivery  # the layer reads table names set by bench/__main__
+
+    return project_delivery(
+        project_id, request_id, stage_id=7, milestone=2, at=1795000000 + event_id, event_id=event_id
+    )
 
 
 def _percentiles(samples: list[float]) -> dict[str, float]:

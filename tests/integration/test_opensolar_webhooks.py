@@ -16,6 +16,7 @@ import pytest
 from solar_core.opensolar.webhook_log import errors_since
 from tests.support.aws import dynamodb_throttling
 from tests.support.opensolar_stack import WEBHOOK_SECRET, SyncStack
+from tests.support.opensolar_stack import project_delivery as delivery
 from tests.support.ssr_stack import EVENTS, invoke
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish")
@@ -38,26 +39,6 @@ def synced_project(stack: SyncStack) -> tuple[str, int]:
     request_id = stack.installation_request()
     stack.deliver()
     return request_id, int(stack.link(request_id)["opensolar_project_id"])
-
-
-def delivery(
-    project_id: int, request_id: str, *, stage_id: int, milestone: int, at: int, event_id: int
-) -> dict[str, Any]:
-    """A Project UPDATE as OpenSolar sends it (opensolar-api.md's example body)."""
-    return {
-        "timestamp": str(at),
-        "model": "Project",
-        "model_id": project_id,
-        "identifier": request_id,
-        "event": "UPDATE",
-        "event_id": event_id,
-        "fields": {
-            "id": project_id,
-            "identifier": request_id,
-            "stage": milestone,
-            "workflow": {"workflow_id": 1, "active_stage_id": stage_id},
-        },
-    }
 
 
 def moved_in_opensolar(stack: SyncStack, project_id: int, stage_id: int) -> list[dict[str, Any]]:

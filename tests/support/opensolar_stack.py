@@ -56,6 +56,26 @@ TEMPLATE = load_template()
 SYNC_EVENT = TEMPLATE["Resources"]["OpenSolarSyncFunction"]["Properties"]["Events"]["FromSyncQueue"]["Properties"]
 
 
+def project_delivery(
+    project_id: int, request_id: str, *, stage_id: int, milestone: int, at: int, event_id: int
+) -> dict[str, Any]:
+    """A Project UPDATE as OpenSolar delivers it (opensolar-api.md's example body): the project at a stage."""
+    return {
+        "timestamp": str(at),
+        "model": "Project",
+        "model_id": project_id,
+        "identifier": request_id,
+        "event": "UPDATE",
+        "event_id": event_id,
+        "fields": {
+            "id": project_id,
+            "identifier": request_id,
+            "stage": milestone,
+            "workflow": {"workflow_id": 1, "active_stage_id": stage_id},
+        },
+    }
+
+
 def _queue(sqs: Any, name: str, logical_id: str, **extra: str) -> str:
     props = TEMPLATE["Resources"][logical_id]["Properties"]
     attributes = {"VisibilityTimeout": str(props.get("VisibilityTimeout", 30)), **extra}

@@ -6,9 +6,18 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from pynamodb.exceptions import QueryError
+from pynamodb.pagination import ResultIterator
 
 from solar_core import errors
+from solar_core.aws_errors import storage_error
+
+T = TypeVar("T")
+PartitionQuery = Callable[[int, dict[str, Any] | None], ResultIterator[Any]]
+"""`query(limit, start_key)`: one index partition's items from `start_key` on."""
 
 
 def make_token(position: int, start_key: dict[str, Any] | None, filters: dict[str, str | None]) -> str:
@@ -29,3 +38,28 @@ def read_token(token: str | None, filters: dict[str, str | None]) -> tuple[int, 
     if given != filters or position < 0 or not (start_key is None or isinstance(start_key, dict)):
         raise errors.InvalidInput("next_token belongs to another listing: keep the same filters while paging.")
     return position, start_key
+
+
+def page_through(
+    partitions: Sequence[PartitionQuery],
+    *,
+    kind: type[T],
+    limit: int,
+    next_token: str | None,
+    filters: dict[str, str | None],
+) -> tuple[list[T], str | None]:
+    """Up to `limit` items of type `kind` read from the partitions in order, and the token for the rest (None at the
+    end). A page may come back short while more follows (DynamoDB stops at 1 MB): only a null token means the end."""
+    position, start_key = read_token(next_token, filters)
+    items: list[T] = []
+    while position < len(partitions) and len(items) < limit:
+        try:
+            results = partitions[position](limit - len(items), start_key)
+            items += [item for item in results if isinstance(item, kind)]
+        except QueryError as exc:
+            raise storage_error(exc) from exc
+        start_key = results.last_evaluated_key
+        if start_key is None:
+            position += 1
+    token = make_token(position, start_key, filters) if position < len(partitions) else None
+    return items, token

@@ -3,6 +3,7 @@ OpenSolar, and the sync logs. Lists are index queries, never scans."""
 
 from __future__ import annotations
 
+import functools
 import time
 from datetime import timedelta
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from pynamodb.exceptions import QueryError, UpdateError
 from pynamodb.expressions.condition import Condition
+from pynamodb.pagination import ResultIterator
 
 from solar_core import errors
 from solar_core.aws_errors import storage_error
@@ -32,7 +34,7 @@ from solar_core.opensolar.models import (
     SyncLogList,
     SyncQueued,
 )
-from solar_core.opensolar.paging import make_token, read_token
+from solar_core.opensolar.paging import page_through
 from solar_core.opensolar.tables import LOG_PREFIX, IntegrationItem, LinkItem, SyncLogItem, link_pk
 from solar_core.orders.models import Address
 
@@ -87,33 +89,30 @@ def list_projects(
     its filter. Without either, the failed come first, then the pending, then the synced.
     """
     filters = {"sync_status": sync_status, "status": status}
-    position, start_key = read_token(next_token, filters)
-    partitions: list[tuple[Any, str]]
-    condition: Condition | None = None
+    by_sync: Any = IntegrationItem.by_sync_status
+    by_status: Any = IntegrationItem.by_installation_status
+    condition = LinkItem.installation_status == status if sync_status is not None and status is not None else None
     if sync_status is not None:
-        partitions = [(IntegrationItem.by_sync_status, sync_status)]
-        if status is not None:
-            condition = LinkItem.installation_status == status
+        keys = [(by_sync, sync_status)]
     elif status is not None:
-        partitions = [(IntegrationItem.by_installation_status, status)]
+        keys = [(by_status, status)]
     else:
-        partitions = [(IntegrationItem.by_sync_status, value) for value in _UNFILTERED_ORDER]
-    items: list[LinkItem] = []
-    while position < len(partitions) and len(items) < limit:
-        index, key = partitions[position]
-        try:
-            results = index.query(
-                key, filter_condition=condition, limit=limit - len(items), last_evaluated_key=start_key
-            )
-            items += [item for item in results if isinstance(item, LinkItem)]
-        except QueryError as exc:
-            raise storage_error(exc) from exc
-        start_key = results.last_evaluated_key
-        if start_key is None:
-            position += 1
-    more = position < len(partitions)
-    token = make_token(position, start_key, filters) if more else None
-    return ProjectPage(items=[as_project(item) for item in items], next_token=token)
+        keys = [(by_sync, value) for value in _UNFILTERED_ORDER]
+    partitions = [
+        functools.partial(_query, index, key, condition)
+        for index, key in keys  # one query per index partition
+    ]
+    links_found, token = page_through(partitions, kind=LinkItem, limit=limit, next_token=next_token, filters=filters)
+    return ProjectPage(items=[as_project(item) for item in links_found], next_token=token)
+
+
+def _query(
+    index: Any, key: str, condition: Condition | None, limit: int, start_key: dict[str, Any] | None
+) -> ResultIterator[Any]:
+    results: ResultIterator[Any] = index.query(
+        key, filter_condition=condition, limit=limit, last_evaluated_key=start_key
+    )
+    return results
 
 
 def sync_logs(installation_request_id: str) -> SyncLogList:

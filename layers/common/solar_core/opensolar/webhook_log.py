@@ -3,6 +3,7 @@ logs API and the stats."""
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime
 from typing import Any
@@ -11,6 +12,7 @@ from pynamodb.exceptions import QueryError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
+from pynamodb.pagination import ResultIterator
 
 from solar_core import errors
 from solar_core.aws_errors import storage_error
@@ -19,7 +21,7 @@ from solar_core.opensolar.inbox import DELIVERY_SK, ERROR, IGNORED, PROCESSED, R
 
 __all__ = ["ERROR", "IGNORED", "PROCESSED", "RECEIVED", "errors_since", "list_logs", "mark", "processed"]
 from solar_core.opensolar.models import WebhookLogEntry, WebhookLogList
-from solar_core.opensolar.paging import make_token, read_token
+from solar_core.opensolar.paging import page_through
 from solar_core.opensolar.tables import IntegrationItem, WebhookItem
 
 # With no filter, the log shows what needs attention first.
@@ -67,23 +69,18 @@ def errors_since(moment: datetime) -> int:
 
 def list_logs(*, status: str | None, limit: int, next_token: str | None) -> WebhookLogList:
     """Deliveries, newest first within each status; errors, then unprocessed, processed and ignored when unfiltered."""
+    statuses = [status] if status else list(_UNFILTERED_ORDER)
+    partitions = [functools.partial(_newest_first, value) for value in statuses]
     filters = {"status": status}
-    position, start_key = read_token(next_token, filters)
-    partitions = [status] if status else list(_UNFILTERED_ORDER)
-    items: list[WebhookItem] = []
-    while position < len(partitions) and len(items) < limit:
-        try:
-            results = IntegrationItem.webhook_logs.query(
-                partitions[position], scan_index_forward=False, limit=limit - len(items), last_evaluated_key=start_key
-            )
-            items += [item for item in results if isinstance(item, WebhookItem)]
-        except QueryError as exc:
-            raise storage_error(exc) from exc
-        start_key = results.last_evaluated_key
-        if start_key is None:
-            position += 1
-    token = make_token(position, start_key, filters) if position < len(partitions) else None
-    return WebhookLogList(items=[_entry(item) for item in items], next_token=token)
+    found, token = page_through(partitions, kind=WebhookItem, limit=limit, next_token=next_token, filters=filters)
+    return WebhookLogList(items=[_entry(item) for item in found], next_token=token)
+
+
+def _newest_first(status: str, limit: int, start_key: dict[str, Any] | None) -> ResultIterator[Any]:
+    results: ResultIterator[Any] = IntegrationItem.webhook_logs.query(
+        status, scan_index_forward=False, limit=limit, last_evaluated_key=start_key
+    )
+    return results
 
 
 def _entry(item: WebhookItem) -> WebhookLogEntry:
