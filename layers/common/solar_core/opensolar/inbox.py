@@ -8,7 +8,6 @@ idempotent), so no delivery waits for nothing.
 
 from __future__ import annotations
 
-import json
 import math
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -88,8 +87,3 @@ def enqueue(change: InboundChange) -> None:
         client("sqs").send_message(QueueUrl=get_settings().webhook_queue_url, MessageBody=change.model_dump_json())
     except (ClientError, BotoCoreError) as exc:
         raise upstream_error(exc, "SQS") from exc
-
-
-def payload_of(raw: str) -> Any:
-    """The stored body as JSON (it was JSON when stored)."""
-    return json.loads(raw)
