@@ -5,10 +5,11 @@ VENV := .venv
 SAM_VENV := .venv-sam
 PY := $(VENV)/bin/python
 SAM := $(SAM_VENV)/bin/sam
+CHECKOV_VENV := .venv-checkov
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: setup setup-sam demo up test test-fast lint format validate build bench openapi clean
+.PHONY: setup setup-sam setup-checkov demo up test test-fast lint format validate build bench soak openapi redrive clean
 
 $(VENV)/.installed: requirements-dev.txt layers/common/requirements.txt
 	$(PYTHON_BASE) -m venv $(VENV)
@@ -22,9 +23,17 @@ $(SAM_VENV)/.installed: requirements-sam.txt
 	$(SAM_VENV)/bin/pip install -q -r requirements-sam.txt
 	touch $@
 
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	$(PYTHON_BASE) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install -q --upgrade pip
+	$(CHECKOV_VENV)/bin/pip install -q -r requirements-checkov.txt
+	touch $@
+
 setup: $(VENV)/.installed            ## runtime + test virtualenv
 
 setup-sam: $(SAM_VENV)/.installed    ## aws-sam-cli in its own virtualenv (it pins old boto3/pydantic)
+
+setup-checkov: $(CHECKOV_VENV)/.installed  ## checkov in its own virtualenv (its pins clash with the runtime's)
 
 demo: setup                          ## start a fresh local stack, run the scripted scenario, stop
 	$(PY) -m local demo
@@ -38,10 +47,11 @@ test: setup validate build lint      ## everything: validate, build, lint, unit,
 test-fast: setup                     ## unit tests only
 	$(PY) -m pytest tests/unit -q
 
-lint: setup                          ## ruff (lint + format check) and mypy --strict on the layer
+lint: setup setup-checkov            ## ruff (lint incl. bandit's S rules, format check), mypy --strict, checkov
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(CHECKOV_VENV)/bin/checkov -f template.yaml --config-file .checkov.yaml
 
 format: setup
 	$(VENV)/bin/ruff format .
@@ -52,6 +62,15 @@ validate: setup-sam                  ## sam validate --lint
 
 build: setup-sam                     ## sam build (python3.13 from the sam venv first on PATH)
 	PATH="$(abspath $(SAM_VENV))/bin:$$PATH" $(SAM) build
+
+# QUEUE: a DLQ's logical id (SyncDLQ, WebhookDLQ, OrderStreamDLQ); TARGET=aws for a deployed stack (STACK, REGION).
+STACK ?= solar-backbone-dev
+redrive: setup                       ## move a DLQ's messages back: make redrive QUEUE=SyncDLQ [TARGET=aws STACK=… REGION=…]
+	@test -n "$(QUEUE)" || (echo "usage: make redrive QUEUE=<DLQ logical id> [TARGET=aws STACK=<stack> REGION=<region>]"; exit 2)
+	$(PY) -m local redrive $(QUEUE) $(if $(filter aws,$(TARGET)),--aws --stack $(STACK) $(if $(REGION),--region $(REGION)))
+
+soak: setup                          ## 200 paid orders + 1,000 webhook deliveries under OpenSolar faults → bench/soak.md
+	$(PY) -m local.soak --report bench/soak.md
 
 bench: setup                         ## measure cold imports and request/workflow costs into bench/results.json
 	$(PY) -m bench

@@ -1,4 +1,4 @@
-"""Command line of the local stack: `up`, `invoke`, `demo` (see `python -m local --help`)."""
+"""Command line of the local stack: `up`, `invoke`, `redrive`, `demo` (see `python -m local --help`)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,16 @@ def _parser() -> argparse.ArgumentParser:
     invoke.add_argument("function", help="logical id of the function in template.yaml")
     invoke.add_argument("--event", type=Path, help="event JSON file (default: the schedule's event, or {})")
     invoke.add_argument("--state-file", type=Path, default=DEFAULT_STATE_FILE)
+
+    redrive = commands.add_parser(
+        "redrive",
+        help="move a dead-letter queue's messages back to their source queue (local stack, or AWS with --aws)",
+    )
+    redrive.add_argument("queue", help="the DLQ's logical id in template.yaml (or its source queue's)")
+    redrive.add_argument("--state-file", type=Path, default=DEFAULT_STATE_FILE)
+    redrive.add_argument("--aws", action="store_true", help="on AWS: start SQS's message-move task")
+    redrive.add_argument("--stack", default="solar-backbone-dev", help="the CloudFormation stack (with --aws)")
+    redrive.add_argument("--region", help="its region (with --aws; default: the AWS CLI's)")
 
     demo = commands.add_parser("demo", help="run the scripted scenario against a fresh stack")
     demo.add_argument("--opensolar-url", help="use this OpenSolar instead of starting the fake")
@@ -95,6 +105,12 @@ def main(argv: list[str] | None = None) -> int:
         from local.invoke import run
 
         return run(arguments.state_file, arguments.function, arguments.event)
+    if arguments.command == "redrive":
+        from local import redrive as dead_letters
+
+        if arguments.aws:
+            return dead_letters.run_aws(arguments.queue, arguments.stack, arguments.region)
+        return dead_letters.run_local(arguments.queue, arguments.state_file)
     from local.demo import run_demo
 
     return run_demo(opensolar_url=arguments.opensolar_url)

@@ -303,7 +303,7 @@ def paid_order_automation(demo: DemoContext) -> None:
     show("SSR", view["ssr"])
     api.verify(
         view["automation"]["state"] == "flagged" and view["ssr"] is None,
-        "flagged, no SSR (staff fix the order and create the SSR by hand)",
+        "flagged, no SSR (staff fix the order, then re-run it: Operations (a))",
     )
     api.call(
         "GET",
@@ -324,12 +324,42 @@ def paid_order_automation(demo: DemoContext) -> None:
     api.verify(not _executions(demo, UNPAID_ORDER), "no execution")
 
 
+def flagged_order_rerun(demo: DemoContext) -> None:
+    """The way forward for a flagged order: staff fix it and re-run its automation; the records are made once."""
+    api = demo.api
+    heading("Operations (a): staff fix the flagged order and re-run its automation")
+    print("The order stays closed_won + paid, so writing it again starts nothing: staff re-run it instead.")
+    api.call("POST", f"/orders/{UNPAID_ORDER}/automation/rerun", expect=422, why="not paid: nothing to run")
+    api.call("POST", f"/orders/{PAID_ORDER}/automation/rerun", expect=409, why="it has its SSR already")
+    fixed = [order_line(INVERTER_ID), order_line(BATTERY_ID, 2), order_line(PANEL_ID, 10)]
+    put_order(demo, sample_order(INCOMPATIBLE_ORDER, fixed), expect=200, why="battery corrected")
+    started = api.call(
+        "POST",
+        f"/orders/{INCOMPATIBLE_ORDER}/automation/rerun",
+        expect=202,
+        why="a new execution, named after the order and the attempt",
+    )
+    view = wait_for_automation(demo, INCOMPATIBLE_ORDER)
+    _show_service_request(view)
+    names = sorted(execution["name"] for execution in _executions(demo, INCOMPATIBLE_ORDER))
+    show("executions", names)
+    api.verify(
+        view["automation"]["state"] == "created" and (started or {}).get("execution") in names and len(names) == 2,
+        "created on the re-run: the flagged first run and the re-run are both in the Step Functions console",
+    )
+    reruns = [entry for entry in view.get("audit", []) if entry["action"] == "automation_rerun"]
+    for entry in reruns:
+        show("audit", entry["detail"])
+    api.verify(len(reruns) == 1 and len(_emails(demo, INCOMPATIBLE_ORDER)) == 1, "audited once, one email")
+
+
 # The scenario, in order; append further parts here.
 SCENARIO: list[Callable[[DemoContext], None]] = [
     catalog_and_compatibility,
     paid_order_automation,
     opensolar_out,
     opensolar_in,
+    flagged_order_rerun,
 ]
 
 

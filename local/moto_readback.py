@@ -20,9 +20,9 @@ _TAG = re.compile(r"<[^>]+>")
 _NAME_SAFE_PREFIX = re.compile(r"[A-Za-z0-9_-]{0,20}")
 
 
-def moto_data(endpoint_url: str) -> dict[str, Any]:
-    """moto's model data: every backend's objects as JSON."""
-    answer = requests.get(f"{endpoint_url}/moto-api/data.json", timeout=30)
+def moto_data(endpoint_url: str, timeout_s: float = 30) -> dict[str, Any]:
+    """moto's model data: every backend's objects as JSON (slow once the tables are large: `timeout_s`)."""
+    answer = requests.get(f"{endpoint_url}/moto-api/data.json", timeout=timeout_s)
     answer.raise_for_status()
     data: dict[str, Any] = answer.json()
     return data

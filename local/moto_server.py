@@ -64,6 +64,64 @@ def _retry_without_sleeping() -> None:
     retrier_decl.time = SimpleNamespace(sleep=lambda _seconds: None)  # type: ignore[assignment]
 
 
+def _dynamodb_as_dynamodb_isolates() -> None:
+    """DynamoDB applies each request atomically and a transaction all or nothing. moto does neither under threads:
+    it backs a transaction up by deep-copying every table the transaction names (time grows with the table, which
+    made a 200-order soak spend most of its time copying) and, when it fails, puts the copies back, dropping
+    whatever other threads wrote meanwhile. Here requests are served one at a time, and a transaction backs up only
+    the items it names and restores only those."""
+    import copy
+    import threading
+
+    from moto.dynamodb import models as dynamodb_models
+    from moto.dynamodb.models.table import Table
+    from moto.dynamodb.responses import DynamoHandler
+
+    lock = threading.RLock()
+    serve = DynamoHandler.call_action
+
+    def one_at_a_time(handler: DynamoHandler) -> Any:
+        with lock:
+            return serve(handler)
+
+    DynamoHandler.call_action = one_at_a_time  # type: ignore[method-assign]
+
+    deep_copy = copy.deepcopy
+    # moto's own backup becomes the table itself (so its rollback is a no-op); the items are backed up below.
+    dynamodb_models.copy = SimpleNamespace(  # type: ignore[attr-defined]
+        deepcopy=lambda value, memo=None: value if isinstance(value, Table) else deep_copy(value, memo)
+    )
+    transact = dynamodb_models.DynamoDBBackend.transact_write_items
+
+    def item_backups(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[Any, Any, Any, Any]]:
+        backups = []
+        for entry in transact_items:
+            _, operation = next(iter(entry.items()))
+            try:
+                table = backend.get_table(operation["TableName"])
+                names = [name for name in (table.hash_key_attr, table.range_key_attr) if name]
+                keys = operation.get("Key") or {name: operation["Item"][name] for name in names}
+                hash_key, range_key = backend.get_keys_value(table, keys)
+            except Exception:  # noqa: S112 - a malformed operation: the transaction itself reports it
+                continue
+            backups.append((table, hash_key, range_key, deep_copy(table.get_item(hash_key, range_key))))
+        return backups
+
+    def all_or_nothing(backend: Any, transact_items: list[dict[str, Any]]) -> None:
+        backups = item_backups(backend, transact_items)
+        try:
+            transact(backend, transact_items)
+        except Exception:
+            for table, hash_key, range_key, item in reversed(backups):
+                if item is None:
+                    table.delete_item(hash_key, range_key)
+                else:
+                    table.put_item(item.to_json()["Attributes"], overwrite=True)
+            raise
+
+    dynamodb_models.DynamoDBBackend.transact_write_items = all_or_nothing  # type: ignore[method-assign]
+
+
 class MotoServer:
     """A ThreadedMotoServer on 127.0.0.1 with the Step Functions interpreter switched on."""
 
@@ -81,6 +139,7 @@ class MotoServer:
         _route_lambda_invocations(self._invoker)
         _without_docker()
         _retry_without_sleeping()
+        _dynamodb_as_dynamodb_isolates()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self._requested_port, verbose=False)
         self._server.start()

@@ -22,6 +22,7 @@ from local.http_adapter import HttpAdapter, HttpServer
 from local.identity import STAFF_GROUP, LocalUser, create_user, pool_id_of
 from local.moto_server import MotoServer
 from local.queue_poller import QueuePoller
+from local.readback_server import ReadbackServer
 from local.routes import HttpApiSpec, http_api_specs
 from local.schedules import Schedule, ScheduleRunner, rule_schedules, scheduler_schedules
 from local.state_file import DEFAULT_STATE_FILE, remove_state, write_state
@@ -104,6 +105,7 @@ class LocalStack:
         self._session: boto3.session.Session | None = None
         self._pollers: list[Poller] = []
         self._http: HttpServer | None = None
+        self._readback: ReadbackServer | None = None
         self._schedule_runner: ScheduleRunner | None = None
         self._fake_opensolar: Any = None
 
@@ -151,6 +153,8 @@ class LocalStack:
             self._schedule_runner = ScheduleRunner(schedules, self.invoke, self.options.region)
             self._schedule_runner.start()
         api_url = self._start_http(apis, endpoint)
+        self._readback = ReadbackServer(self.options.region)
+        readback_url = self._readback.start()
         if api_url:
             self._publish_api_url(translation.template, deployment, api_url)
         if api_url and users:
@@ -158,6 +162,7 @@ class LocalStack:
         self.state = {
             "api_url": api_url,
             "aws_endpoint_url": endpoint,
+            "readback_url": readback_url,
             "region": self.options.region,
             "opensolar_url": opensolar_url,
             "opensolar_credentials": opensolar_credentials,
@@ -189,6 +194,8 @@ class LocalStack:
         remove_state(self.options.state_file)
         if self._http is not None:
             self._http.stop()
+        if self._readback is not None:
+            self._readback.stop()
         if self._schedule_runner is not None:
             self._schedule_runner.stop()
         for poller in self._pollers:

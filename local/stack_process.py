@@ -27,7 +27,7 @@ class StackProcess:
         """Start and return the parsed stack.json once it is written."""
         command = [sys.executable, "-m", "local", "up", "--api-port", "0", "--state-file", str(self.state_file)]
         self._log = self.log_file.open("wb")
-        self._process = subprocess.Popen([*command, *self._extra_args], cwd=ROOT, stdout=self._log, stderr=self._log)
+        self._process = subprocess.Popen([*command, *self._extra_args], cwd=ROOT, stdout=self._log, stderr=self._log)  # noqa: S603 - our own interpreter and arguments, no shell
         deadline = time.monotonic() + timeout_s
         while not self.state_file.is_file():
             if self._process.poll() is not None or time.monotonic() > deadline:

@@ -30,6 +30,7 @@ from solar_core.catalog.models import (
     WarrantyRuleIn,
     WarrantyRuleList,
 )
+from solar_core.metric_names import Metric
 from solar_core.orders import service as orders
 from solar_core.orders import store as order_store
 from solar_core.orders.models import Order, OrderIn
@@ -155,7 +156,7 @@ def list_warranty_rules() -> WarrantyRuleList:
 def put_order(id: ResourceId, order: Annotated[OrderIn, Body()]) -> Response[Order]:
     logger.append_keys(order_id=id)
     saved = orders.put_order(id, order)
-    metrics.add_metric(name="OrderWritten", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=Metric.ORDER_WRITTEN, unit=MetricUnit.Count, value=1)
     return _saved(*saved)
 
 

@@ -9,6 +9,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from solar_core.metric_names import Metric
 from solar_core.opensolar.catchup import catch_up
 
 logger = Logger()
@@ -21,6 +22,6 @@ metrics = Metrics()
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     run = catch_up()
-    metrics.add_metric(name="CatchUpApplied", unit=MetricUnit.Count, value=run.applied)
-    metrics.add_metric(name="CatchUpStatusChanges", unit=MetricUnit.Count, value=run.status_changes)
+    metrics.add_metric(name=Metric.CATCH_UP_APPLIED, unit=MetricUnit.Count, value=run.applied)
+    metrics.add_metric(name=Metric.CATCH_UP_STATUS_CHANGES, unit=MetricUnit.Count, value=run.status_changes)
     return asdict(run)

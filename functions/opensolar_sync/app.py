@@ -18,7 +18,9 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from solar_core.adapters.poison import park
 from solar_core.adapters.queue import come_back_later, send_again_later
+from solar_core.metric_names import Metric
 from solar_core.opensolar.links import FAILED, SYNCED
 from solar_core.opensolar.messages import SyncRequest
 from solar_core.opensolar.sync import ComeBack, Delivery, Outcome, UnknownInstallationRequest, sync_installation_request
@@ -29,22 +31,29 @@ tracer = Tracer()
 metrics = Metrics()
 _RESERVE_MS = 5_000  # left for the bookkeeping after the last OpenSolar call
 
-_METRIC_OF = {SYNCED: "SyncSucceeded", FAILED: "SyncFailed", "retrying": "SyncFailed", "throttled": "SyncThrottled"}
+_METRIC_OF = {
+    SYNCED: Metric.SYNC_SUCCEEDED,
+    FAILED: Metric.SYNC_FAILED,
+    "retrying": Metric.SYNC_FAILED,
+    "throttled": Metric.SYNC_THROTTLED,
+}
 
 
 def _rejected(record: SQSRecord, reason: str) -> None:
-    """Retrying cannot fix this message: say why, count it, let it go."""
+    """Retrying cannot fix this message: park it in the SyncDLQ with the reason (a redrive replays it once fixed),
+    count it, acknowledge it."""
     logger.error("sync request rejected", extra={"message_id": record.message_id, "reason": reason[:500]})
-    metrics.add_metric(name="SyncRejected", unit=MetricUnit.Count, value=1)
+    park(get_settings().sync_dlq_url, body=record.body, source="SyncQueue", reason=reason)
+    metrics.add_metric(name=Metric.SYNC_REJECTED, unit=MetricUnit.Count, value=1)
 
 
 def _count(outcome: Outcome) -> None:
     attempt = outcome.attempt
     if attempt is None:
         return
-    metrics.add_metric(name=_METRIC_OF.get(attempt.outcome, "SyncAttempted"), unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=_METRIC_OF.get(attempt.outcome, Metric.SYNC_ATTEMPTED), unit=MetricUnit.Count, value=1)
     if attempt.outcome == SYNCED:
-        metrics.add_metric(name="SyncDuration", unit=MetricUnit.Milliseconds, value=attempt.duration_ms)
+        metrics.add_metric(name=Metric.SYNC_DURATION, unit=MetricUnit.Milliseconds, value=attempt.duration_ms)
 
 
 def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:

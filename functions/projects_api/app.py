@@ -1,5 +1,5 @@
-"""Projects API: the service records (SSR) read routes and installation request changes, and the OpenSolar projects,
-syncs, logs, config, stats, webhook logs and webhook registration."""
+"""Projects API: the service records (SSR) read routes, automation re-runs and installation request changes, and the
+OpenSolar projects, syncs, logs, config, stats, webhook logs and webhook registration."""
 
 from http import HTTPStatus
 from typing import Annotated, Any
@@ -7,11 +7,14 @@ from typing import Annotated, Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from solar_core.adapters.http import STAFF_ONLY, ResourceId, build_resolver, caller_id
 from solar_core.installations.models import InstallationStatus, ServiceRequestView
+from solar_core.installations.rerun import RerunStarted, rerun_automation
 from solar_core.installations.views import service_request_by_ssr, service_request_for_order
+from solar_core.metric_names import Metric
 from solar_core.opensolar import projects, registration, webhook_log
 from solar_core.opensolar.config import IntegrationConfig, IntegrationConfigIn, load_config, save_config
 from solar_core.opensolar.models import (
@@ -55,6 +58,21 @@ def get_order_service_request(id: ResourceId) -> ServiceRequestView:
 def get_service_request(ssr_id: ResourceId) -> ServiceRequestView:
     logger.append_keys(ssr_id=ssr_id)
     return service_request_by_ssr(ssr_id)
+
+
+@app.post(
+    "/orders/<id>/automation/rerun",
+    summary="Run the automation again for a flagged, skipped or failed order once it is fixed (staff)",
+    tags=["service records"],
+    status_code=_ACCEPTED,
+    openapi_extensions=STAFF_ONLY,
+)
+@tracer.capture_method
+def rerun_order_automation(id: ResourceId) -> RerunStarted:
+    logger.append_keys(order_id=id)
+    started = rerun_automation(id, staff_id=caller_id(app))
+    metrics.add_metric(name=Metric.AUTOMATION_RERUN, unit=MetricUnit.Count, value=1)
+    return started
 
 
 @app.get("/opensolar/projects", summary="List installation requests with their OpenSolar sync", tags=["opensolar"])

@@ -16,18 +16,21 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from solar_core.adapters.poison import park
+from solar_core.metric_names import Metric
 from solar_core.opensolar.deliveries import InboundChange
 from solar_core.opensolar.processing import process_delivery
+from solar_core.settings import get_settings
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 
 _METRIC_OF = {
-    "processed": "WebhookProcessed",
-    "ignored": "WebhookIgnored",
-    "error": "WebhookFailed",
-    "duplicate": "WebhookDuplicate",
+    "processed": Metric.WEBHOOK_PROCESSED,
+    "ignored": Metric.WEBHOOK_IGNORED,
+    "error": Metric.WEBHOOK_FAILED,
+    "duplicate": Metric.WEBHOOK_DUPLICATE,
 }
 
 
@@ -36,8 +39,10 @@ def record_handler(record: SQSRecord) -> None:
     try:
         change = InboundChange.model_validate_json(record.body)
     except ValidationError as exc:
-        logger.error("not a queued delivery", extra={"message_id": record.message_id, "reason": exc.errors()[0]["msg"]})
-        metrics.add_metric(name="WebhookFailed", unit=MetricUnit.Count, value=1)
+        reason = f"not a queued delivery: {exc.errors()[0]['msg']}"
+        logger.error("webhook message rejected", extra={"message_id": record.message_id, "reason": reason})
+        park(get_settings().webhook_dlq_url, body=record.body, source="WebhookQueue", reason=reason)
+        metrics.add_metric(name=Metric.WEBHOOK_FAILED, unit=MetricUnit.Count, value=1)
         return
     logger.append_keys(event_key=change.event_key)
     outcome = process_delivery(change)

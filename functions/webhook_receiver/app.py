@@ -21,6 +21,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from solar_core import errors
 from solar_core.installations.clock import now
+from solar_core.metric_names import Metric
 from solar_core.opensolar import inbox
 from solar_core.opensolar.credentials import load_secret
 from solar_core.opensolar.deliveries import DeliveryRefused, read_delivery
@@ -37,7 +38,7 @@ def _answer(status: int, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _refused(status: int, code: str, message: str, details: list[dict[str, str]] | None = None) -> dict[str, Any]:
-    metrics.add_metric(name="WebhookRejected", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=Metric.WEBHOOK_REJECTED, unit=MetricUnit.Count, value=1)
     logger.warning("webhook refused", extra={"status": status, "error": code, "reason": message})
     body: dict[str, Any] = {"error": code, "message": message}
     if details:
@@ -86,6 +87,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         # Not stored, or stored but not queued: OpenSolar delivers again, and the duplicate is queued then.
         logger.error("webhook not taken", extra={"error": failed.code, "reason": failed.message})
         return _answer(503, {"error": failed.code, "message": "Try again later."})
-    metrics.add_metric(name="WebhookReceived", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=Metric.WEBHOOK_RECEIVED, unit=MetricUnit.Count, value=1)
     logger.info("webhook received", extra={"event_key": change.event_key, "receipt": receipt.value})
     return _answer(200, {"status": receipt.value})

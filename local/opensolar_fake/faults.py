@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import dataclass
 from typing import Literal, Self
 
@@ -62,6 +63,7 @@ class FaultInjector:
     def __init__(self) -> None:
         self.settings = FaultSettings()
         self._random = random.Random()  # noqa: S311 - reproducible chaos, not security
+        self.injected: Counter[str] = Counter()  # by kind of fault, since the org's last reset
 
     def configure(self, settings: FaultSettings) -> None:
         self.settings = settings
@@ -71,6 +73,18 @@ class FaultInjector:
         self.configure(FaultSettings())
 
     def decide(self, kind: CallKind) -> FaultDecision:
+        decision = self._decide(kind)
+        for name, happened in (
+            (str(decision.status), decision.status is not None),
+            ("drop", decision.drop),
+            ("slow", decision.slow_s > 0),
+            ("garbled", decision.garble is not None),
+        ):
+            if happened:
+                self.injected[name] += 1
+        return decision
+
+    def _decide(self, kind: CallKind) -> FaultDecision:
         settings = self.settings
         if not settings.applies_to(kind):
             return NO_FAULT

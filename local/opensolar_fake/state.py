@@ -340,7 +340,7 @@ class FakeOrg:
 
     def stats(self) -> dict[str, Any]:
         with self._lock:
-            return self.calls.snapshot()
+            return {**self.calls.snapshot(), "faults_injected": dict(self.faults.injected)}
 
     def reset(self, *, tokens: bool = False) -> None:
         """Back to a fresh org: no projects, webhooks, deliveries, faults, counts; constructor limits and settings.
@@ -358,6 +358,7 @@ class FakeOrg:
             self.calls.clear()
             self.limiter = RateLimiter(self._initial_limits)
             self.faults.clear()
+            self.faults.injected.clear()
             self.quirks = self._initial_quirks
             self.paid = True
             self.accounts.reset(token_lifetime_s=self._initial_token_lifetime_s, drop_tokens=tokens)

@@ -13,11 +13,11 @@ import requests
 
 ORG_ID = 1001
 USERNAME = "api@example.com"
-PASSWORD = "secret-pw"
+PASSWORD = "secret-pw"  # noqa: S105 - a test fixture, not a secret
 PROJECTS = f"/api/orgs/{ORG_ID}/projects/"
 WEBHOOKS = f"/api/orgs/{ORG_ID}/webhooks/"
 PROCESS_LOGS = f"/api/orgs/{ORG_ID}/webhook_process_logs/"
-SECRET_HEADER = "X-OpenSolar-Secret"
+SECRET_HEADER = "X-OpenSolar-Secret"  # noqa: S105 - a test fixture, not a secret
 STAGE_FIELDS = [
     "project.identifier",
     "project.stage",

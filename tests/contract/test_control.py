@@ -139,7 +139,7 @@ def test_the_cli_serves_on_the_given_port_until_sigterm() -> None:
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "local.opensolar_fake", "--port", str(port), "--org-id", "2002"]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # noqa: S603 - our own interpreter and arguments, no shell
     try:
         base_url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 15

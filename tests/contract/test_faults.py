@@ -26,6 +26,19 @@ def test_a_seeded_fault_run_repeats_exactly(api: Api) -> None:
     assert {200, 429, 500} == set(first_run)
 
 
+def test_the_stats_count_every_fault_injected_by_kind(api: Api) -> None:
+    # given a seeded mix of faults on reads
+    api.control("faults", {"rate_429": 0.3, "rate_500": 0.2, "rate_slow": 0.5, "slow_ms": 1, "seed": 7})
+    # when 40 calls are made
+    statuses = _statuses(api, 40)
+    # then the stats count what the client saw, and the slow answers it could not see
+    injected = requests.get(f"{api.base_url}/_control/stats", timeout=5).json()["faults_injected"]
+    assert (injected.get("429", 0), injected.get("500", 0)) == (statuses.count(429), statuses.count(500))
+    assert 0 < injected["slow"] < 40
+    api.control("reset", {})
+    assert requests.get(f"{api.base_url}/_control/stats", timeout=5).json()["faults_injected"] == {}
+
+
 def test_an_injected_429_has_no_retry_after_unless_one_is_configured(api: Api) -> None:
     # given
     api.control("faults", {"rate_429": 1.0})

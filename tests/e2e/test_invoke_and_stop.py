@@ -25,7 +25,7 @@ def invoke(state_file: Path, function: str, event: Any, tmp_path: Path) -> subpr
     event_file = tmp_path / "event.json"
     event_file.write_text(json.dumps(event))
     command = [sys.executable, "-m", "local", "invoke", function, "--event", str(event_file)]
-    return subprocess.run(
+    return subprocess.run(  # noqa: S603 - our own interpreter and arguments, no shell
         [*command, "--state-file", str(state_file)], check=False, cwd=ROOT, capture_output=True, text=True, timeout=60
     )
 

@@ -128,8 +128,26 @@ def state_machine(logical_id: str, props: dict[str, Any], stack: dict[str, Any],
 def alarm(logical_id: str, props: dict[str, Any], stack: dict[str, Any], aws: Callable[[str], Any]) -> None:
     alarms = aws("cloudwatch").describe_alarms(AlarmNames=[_physical(stack, logical_id)])["MetricAlarms"]
     assert len(alarms) == 1
-    assert alarms[0]["MetricName"] == props["MetricName"]
+    if "Metrics" in props:  # metric math: the same queries, by id, and the one expression it alarms on
+        assert [query["Id"] for query in alarms[0]["Metrics"]] == [query["Id"] for query in props["Metrics"]]
+    else:
+        assert alarms[0]["MetricName"] == props["MetricName"]
     assert alarms[0]["AlarmActions"] == [_physical(stack, _ref(action)) for action in props["AlarmActions"]]
+
+
+def dashboard(logical_id: str, props: dict[str, Any], stack: dict[str, Any], aws: Callable[[str], Any]) -> None:
+    body = aws("cloudwatch").get_dashboard(DashboardName=_physical(stack, logical_id))["DashboardBody"]
+    assert "${" not in body, "the body's substitutions were not applied"
+    widgets = json.loads(body)["widgets"]
+    assert len(widgets) == len(json.loads(props["DashboardBody"]["Fn::Sub"])["widgets"])
+
+
+def log_group(logical_id: str, props: dict[str, Any], stack: dict[str, Any], aws: Callable[[str], Any]) -> None:
+    name = _physical(stack, logical_id)
+    groups = aws("logs").describe_log_groups(logGroupNamePrefix=name)["logGroups"]
+    assert [(group["logGroupName"], group.get("retentionInDays")) for group in groups] == [
+        (name, props["RetentionInDays"])
+    ]
 
 
 def ssm_parameter(logical_id: str, props: dict[str, Any], stack: dict[str, Any], aws: Callable[[str], Any]) -> None:
@@ -151,6 +169,8 @@ CHECKS: dict[str, Check] = {
     "AWS::Serverless::Function": function,
     "AWS::Serverless::StateMachine": state_machine,
     "AWS::CloudWatch::Alarm": alarm,
+    "AWS::CloudWatch::Dashboard": dashboard,
+    "AWS::Logs::LogGroup": log_group,
     "AWS::SSM::Parameter": ssm_parameter,
 }
 

@@ -144,7 +144,7 @@ def test_new_schedules_are_listed_and_invoke_sends_the_schedules_event(
         ("AWS::Scheduler::Schedule", "rate(1 day)", None),
     }
     command = [sys.executable, "-m", "local", "invoke", "ProbeFunction", "--state-file", str(workdir / "stack.json")]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)  # noqa: S603 - our own interpreter and arguments, no shell
     assert result.returncode == 0, result.stderr
     assert {"job": "hourly"} in probe_events(workdir)
 

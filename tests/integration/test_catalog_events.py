@@ -38,7 +38,7 @@ def test_every_catalog_sample_event_is_a_jwt_authorised_payload_2_0_event_of_the
     for event in events.values():
         assert event["version"] == "2.0"
         assert event["routeKey"].split(" ")[0] == event["requestContext"]["http"]["method"]
-        assert event["requestContext"]["authorizer"]["jwt"]["claims"]["token_use"] == "access"
+        assert event["requestContext"]["authorizer"]["jwt"]["claims"]["token_use"] == "access"  # noqa: S105 - a test fixture, not a secret
 
 
 def test_the_sample_events_build_a_catalog_and_an_order() -> None:

@@ -260,7 +260,7 @@ def test_a_token_refused_even_when_fresh_is_a_configuration_error_after_one_retr
 
 def test_wrong_credentials_are_a_configuration_error_with_no_second_try(fake: FakeOpenSolar) -> None:
     with pytest.raises(OpenSolarMisconfigured) as refused:
-        client_of(fake, secrets=Secrets(password="wrong")).create_project(new_project())
+        client_of(fake, secrets=Secrets(password="wrong")).create_project(new_project())  # noqa: S106 - a test fixture, not a secret
     assert "Unable to log in with provided credentials." in refused.value.message
     assert fake.call_counts() == {LOGIN: 1}
 

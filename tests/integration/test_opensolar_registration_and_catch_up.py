@@ -125,7 +125,7 @@ def _seed_failing_the_second_read() -> int:
     """A fault seed under which, at 50 % 500s on reads, the first list call passes and the second fails (the fake
     rolls twice per call: the outcome, then the slowness)."""
     for seed in range(1000):
-        rolls = random.Random(seed)
+        rolls = random.Random(seed)  # noqa: S311 - test data, not a secret
         first, _, second = rolls.random(), rolls.random(), rolls.random()
         if first >= 0.5 > second:
             return seed

@@ -339,18 +339,25 @@ def test_auto_sync_off_holds_automatic_syncs_but_not_manual_ones(fresh: SyncStac
         json.dumps({"installation_request_id": "IR-NOSUCH01", "reason": "created"}),
     ],
 )
-def test_a_message_that_can_never_succeed_is_rejected_with_a_log_line_and_not_retried(
+def test_a_message_that_can_never_succeed_is_parked_with_its_reason_and_acknowledged_at_once(
     fresh: SyncStack, body: str | None, caplog: pytest.LogCaptureFixture
 ) -> None:
     # given AWS's sample SQS event carrying the body
     event = _sqs_event("opensolar_sync_not_a_sync_request.json", body)
+    sent = event["Records"][0]["body"]
     # when the handler gets it
     with caplog.at_level(logging.ERROR):
         result = invoke("opensolar_sync", event)
-    # then it is acknowledged (not retried), and the rejection is logged with its reason
+    # then it is acknowledged (not retried), the rejection is logged with its reason, and the message is parked in
+    # the SyncDLQ as it came, with the reason beside it
     assert result == {"batchItemFailures": []}
     assert any(record.getMessage() == "sync request rejected" for record in caplog.records)
     assert fresh.fake.call_counts() == {}
+    (parked,) = fresh.parked()
+    assert parked["body"] == sent
+    assert parked["source"] == "SyncQueue"
+    assert parked["reason"]
+    assert ("not a sync request" in parked["reason"]) != ("IR-NOSUCH01" in sent)
 
 
 def test_the_sample_event_shape_is_handled_end_to_end(fresh: SyncStack) -> None:

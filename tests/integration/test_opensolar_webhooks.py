@@ -264,9 +264,9 @@ def test_two_hundred_deliveries_with_duplicates_shuffled_are_each_applied_once_t
                 )
             )
     # and 60 of them delivered twice, all in a shuffled order
-    repeated = random.Random(7).sample(unique, 60)
+    repeated = random.Random(7).sample(unique, 60)  # noqa: S311 - test data, not a secret
     shuffled = unique + repeated
-    random.Random(11).shuffle(shuffled)
+    random.Random(11).shuffle(shuffled)  # noqa: S311 - test data, not a secret
     # when they arrive and are processed
     receipts = Counter(hooked.webhook(body).body["status"] for body in shuffled)
     hooked.process_webhooks()

@@ -5,14 +5,11 @@ one installation request, one set of warranties and one email)."""
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
-from unittest import mock
 
 import pytest
 
 from solar_core import aws_clients
-from solar_core.settings import get_settings
 from tests.support.ssr_stack import (
     BATTERY,
     CABLE,
@@ -26,6 +23,7 @@ from tests.support.ssr_stack import (
     run_paid_order,
     step,
     throttled,
+    unverified_sender,
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish")
@@ -216,13 +214,9 @@ def test_a_step_that_fails_for_good_is_recorded_as_failed_and_ends_the_execution
     stack: SsrStack, order_id: str
 ) -> None:
     # given a sender address SES has not verified (a configuration error no retry can fix)
-    with mock.patch.dict(os.environ, {"SENDER_EMAIL": "unverified@example.com"}):
-        get_settings.cache_clear()
-        try:
-            # when a paid order runs through the workflow
-            execution = run_paid_order(stack, order_id)
-        finally:
-            get_settings.cache_clear()
+    with unverified_sender():
+        # when a paid order runs through the workflow
+        execution = run_paid_order(stack, order_id)
     # then the execution failed, and the automation state says why
     assert (execution["status"], execution["error"]) == ("FAILED", "SsrAutomationFailed")
     state = automation_state(stack, order_id)

@@ -53,3 +53,26 @@ def dynamodb_throttling(operation: str, times: int) -> Iterator[list[int]]:
 
     with mock.patch.object(BaseClient, "_make_api_call", failing_first):
         yield attempts
+
+
+def parked_messages(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
+    """A dead-letter queue's messages as `{body, reason, source}` (the reason a consumer parked it with, if any);
+    each is made visible again at once, so the queue is left as it was."""
+    found: dict[str, dict[str, Any]] = {}
+    while True:
+        messages = sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=30, MessageAttributeNames=["All"]
+        ).get("Messages", [])
+        if not messages:
+            break
+        found |= {message["MessageId"]: message for message in messages}
+    for message in found.values():
+        sqs.change_message_visibility(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
+    return [
+        {
+            "body": message["Body"],
+            "reason": message.get("MessageAttributes", {}).get("parked_reason", {}).get("StringValue"),
+            "source": message.get("MessageAttributes", {}).get("parked_from", {}).get("StringValue"),
+        }
+        for message in found.values()
+    ]

@@ -31,6 +31,7 @@ from solar_core.opensolar.config import IntegrationConfig, save_config
 from solar_core.opensolar.pacing import PACER_KEY
 from solar_core.opensolar.registration import REGISTRATION_KEY
 from solar_core.opensolar.tables import STATS_KEY, link_pk
+from tests.support.aws import parked_messages
 from tests.support.http_events import Answer, http_event
 from tests.support.ssr_stack import (
     REGION,
@@ -46,8 +47,8 @@ from tests.support.ssr_stack import (
 
 ORG_ID = 1001
 USERNAME = "api-user@installer.example"
-PASSWORD = "correct-horse-battery"
-WEBHOOK_SECRET = "s3cr3t-hook"
+PASSWORD = "correct-horse-battery"  # noqa: S105 - a test fixture, not a secret
+WEBHOOK_SECRET = "s3cr3t-hook"  # noqa: S105 - a test fixture, not a secret
 PUBLIC_API_URL = "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/dev"
 # OpenSolar allows 10 writes a minute; here a window of 2 s keeps the same shape and the tests quick.
 WRITE_LIMIT = 10
@@ -112,6 +113,8 @@ class SyncStack:
         self.webhook_queue_arn = self._arn(self.webhook_queue_url)
         os.environ["SYNC_QUEUE_URL"] = self.queue_url
         os.environ["WEBHOOK_QUEUE_URL"] = self.webhook_queue_url
+        os.environ["SYNC_DLQ_URL"] = self.dlq_url
+        os.environ["WEBHOOK_DLQ_URL"] = self.webhook_dlq_url
         reset_cached_clients()
 
     def _arn(self, url: str) -> str:
@@ -269,6 +272,10 @@ class SyncStack:
 
     def in_dlq(self) -> int:
         return self.in_queue(self.dlq_url)
+
+    def parked(self, url: str | None = None) -> list[dict[str, Any]]:
+        """The DLQ's messages (SyncDLQ unless `url`) as `{body, reason, source}`, left in place."""
+        return parked_messages(self.sqs, url or self.dlq_url)
 
     # ------------------------------------------------------------ what happened
     def link(self, installation_request_id: str) -> dict[str, Any]:

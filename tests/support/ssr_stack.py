@@ -169,6 +169,17 @@ def throttled(client: BaseClient, operation: str, times: int) -> Iterator[list[i
 
 
 @contextmanager
+def unverified_sender() -> Iterator[None]:
+    """SES refuses every email meanwhile: the sender is an address it has not verified (a configuration error)."""
+    with mock.patch.dict(os.environ, {"SENDER_EMAIL": "unverified@example.com"}):
+        get_settings.cache_clear()
+        try:
+            yield
+        finally:
+            get_settings.cache_clear()
+
+
+@contextmanager
 def serialised_dynamodb() -> Iterator[None]:
     """DynamoDB applies each request atomically; in-process moto does not (a transaction deep-copies whole tables
     while other threads write, and restores that copy when it fails). Concurrent workflows and racing steps run in
@@ -190,6 +201,7 @@ class SsrStack:
     user_pool_id: str
     topic_arn: str
     queue_url: str
+    stream_dlq_url: str
     state_machine_arn: str
     api_calls: ApiCallCounter
     _stream_iterator: str = ""
@@ -361,6 +373,7 @@ def ssr_stack(*, workflow: bool = True) -> Iterator[SsrStack]:
         ]
         topic_arn = boto3.client("sns", region_name=REGION).create_topic(Name="staff")["TopicArn"]
         queue_url = boto3.client("sqs", region_name=REGION).create_queue(QueueName="sync")["QueueUrl"]
+        stream_dlq_url = boto3.client("sqs", region_name=REGION).create_queue(QueueName="order-stream-dlq")["QueueUrl"]
         boto3.client("ses", region_name=REGION).verify_email_identity(EmailAddress=SENDER)
         state_machine_arn = (
             _create_workflow() if workflow else f"arn:aws:states:{REGION}:{DEFAULT_ACCOUNT_ID}:stateMachine:none"
@@ -375,6 +388,7 @@ def ssr_stack(*, workflow: bool = True) -> Iterator[SsrStack]:
                     "SENDER_EMAIL": SENDER,
                     "PORTAL_URL": PORTAL_URL,
                     "SSR_STATE_MACHINE_ARN": state_machine_arn,
+                    "ORDER_STREAM_DLQ_URL": stream_dlq_url,
                 },
             )
         )
@@ -390,6 +404,7 @@ def ssr_stack(*, workflow: bool = True) -> Iterator[SsrStack]:
             user_pool_id=pool_id,
             topic_arn=topic_arn,
             queue_url=queue_url,
+            stream_dlq_url=stream_dlq_url,
             state_machine_arn=state_machine_arn,
             api_calls=counter,
             _stream_iterator=iterator["ShardIterator"],

@@ -65,12 +65,20 @@ def test_ssr_ids_are_isr_and_eight_hex_characters_and_the_records_share_the_suff
     assert ids.warranty_id(ssr_id, 3, 12) == f"WTY-{suffix}-03-012"
 
 
-@given(st.text(min_size=1, max_size=300))
-def test_an_execution_name_is_at_most_80_safe_characters_for_any_order_id(order_id: str) -> None:
-    name = ids.execution_name(order_id)
+@given(st.text(min_size=1, max_size=300), st.integers(min_value=1, max_value=10**6))
+def test_an_execution_name_is_at_most_80_safe_characters_and_tells_its_attempt(order_id: str, attempt: int) -> None:
+    name = ids.execution_name(order_id, attempt)
     assert len(name) <= 80
     assert re.fullmatch(r"[A-Za-z0-9_-]+", name)
-    assert ids.execution_name(order_id) == name
+    assert ids.execution_name(order_id, attempt) == name
+    assert ids.attempt_of(name) == attempt
+    assert (name == ids.execution_name(order_id)) == (attempt == 1)
+
+
+def test_an_order_id_that_looks_like_a_re_run_name_is_still_a_first_run() -> None:
+    looks_like = f"{ids.execution_name('SO-1', 2)}"
+    assert ids.attempt_of(ids.execution_name(looks_like)) == 1
+    assert ids.attempt_of(None) == 1
 
 
 def test_order_ids_that_sanitise_alike_still_get_distinct_execution_names() -> None:

@@ -9,6 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from solar_core.installations import steps
 from solar_core.installations.models import FailureInput
+from solar_core.metric_names import Metric
 
 metrics = Metrics()
 
@@ -16,5 +17,5 @@ metrics = Metrics()
 def run(task: dict[str, Any]) -> dict[str, Any]:
     result = steps.mark_failed(FailureInput.model_validate(task))
     if result.first_time:
-        metrics.add_metric(name="AutomationFailed", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=Metric.AUTOMATION_FAILED, unit=MetricUnit.Count, value=1)
     return result.output

@@ -9,6 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from solar_core.installations import steps
 from solar_core.installations.models import SsrStepInput
+from solar_core.metric_names import Metric
 
 metrics = Metrics()
 
@@ -16,5 +17,5 @@ metrics = Metrics()
 def run(task: dict[str, Any]) -> dict[str, Any]:
     result = steps.record_outcome(SsrStepInput.model_validate(task))
     if result.first_time:
-        metrics.add_metric(name="SSRCreated", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=Metric.SSR_CREATED, unit=MetricUnit.Count, value=1)
     return result.output

@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     staff_topic_arn: str = ""
     sync_queue_url: str = ""
     webhook_queue_url: str = ""
+    # Where a consumer parks what can never succeed (solar_core/adapters/poison.py).
+    order_stream_dlq_url: str = ""
+    sync_dlq_url: str = ""
+    webhook_dlq_url: str = ""
     # The SSM parameter holding the HTTP API's public URL (template.yaml `PublicApiUrl`), for the webhook endpoint.
     public_api_url_parameter: str = ""
     sender_email: str = "noreply@example.com"

@@ -23,11 +23,16 @@ def audit_item(
     at: str | None = None,
     *,
     repeatable: bool = False,
+    attempt: int = 1,
 ) -> AuditItem:
-    """The item for one audit entry; `action` is unique per order (`ssr_created`, `confirmation_sent`, …) unless
-    `repeatable` (a status change may happen many times: each entry gets its own key)."""
+    """The item for one audit entry; `action` is unique per order (`ssr_created`, `confirmation_sent`, …) and
+    automation attempt (a staff re-run's outcome is audited again), unless `repeatable` (a status change may happen
+    many times: each entry gets its own key)."""
     at = at or iso(now())
-    key = f"AUDIT#{action}#{at}#{secrets.token_hex(3)}" if repeatable else f"AUDIT#{action}"
+    if repeatable:
+        key = f"AUDIT#{action}#{at}#{secrets.token_hex(3)}"
+    else:
+        key = f"AUDIT#{action}" if attempt <= 1 else f"AUDIT#{action}#r{attempt}"
     return AuditItem(
         pk=order_pk(order_id),
         sk=key,

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SerializationInfo, SerializerFunctionWrapHandler, model_serializer
 
 from solar_core.catalog.models import PackageItem
+from solar_core.installations.ids import attempt_of
 from solar_core.orders.models import Address
 
 
@@ -124,6 +125,12 @@ class StepInput(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     order_id: str = Field(min_length=1, max_length=128)
+    # The execution's name (`$$.Execution.Name`) where a step's once-only effects are per attempt (a staff re-run).
+    execution: str | None = Field(default=None, max_length=80)
+
+    @property
+    def attempt(self) -> int:
+        return attempt_of(self.execution)
 
 
 class SsrStepInput(StepInput):

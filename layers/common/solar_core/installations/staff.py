@@ -47,14 +47,17 @@ def notify_staff(
     branch_id: str,
     *,
     entry: AuditItem | None = None,
+    attempt: int = 1,
     sns: Any | None = None,
 ) -> bool:
-    """Publishes the notice unless this kind was already published for the order; True when published now.
+    """Publishes the notice unless this kind was already published for the order's automation `attempt`; True when
+    published now (a staff re-run that flags the order again tells staff again).
 
     `entry`, when given, is the audit entry written together with the record that the notice went out.
     """
     publisher = sns or client("sns")
-    published = markers.run_once(order_id, kind.value, lambda: _publish(notice, branch_id, publisher), entry)
+    once_per = kind.value if attempt <= 1 else f"{kind.value}#r{attempt}"
+    published = markers.run_once(order_id, once_per, lambda: _publish(notice, branch_id, publisher), entry)
     if published:
         logger.info("staff notified", extra={"notice": kind.value, "branch": branch_id or UNASSIGNED_BRANCH})
     return published

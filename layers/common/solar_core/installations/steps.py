@@ -85,8 +85,10 @@ def load_order(step: StepInput) -> OrderSummary:
 
 
 def record_skipped(step: SkipInput) -> StepResult:
-    entry = audit.audit_item(step.order_id, "automation_skipped", step.reason)
-    first = automation.record_final(step.order_id, AutomationState.SKIPPED, entry, reason=step.reason)
+    entry = audit.audit_item(step.order_id, "automation_skipped", step.reason, attempt=step.attempt)
+    first = automation.record_final(
+        step.order_id, AutomationState.SKIPPED, entry, reason=step.reason, attempt=step.attempt
+    )
     return StepResult({"state": AutomationState.SKIPPED.value}, first)
 
 
@@ -108,9 +110,11 @@ def flag_order(step: FlagInput) -> StepResult:
     reasons = step.reasons[:MAX_REASONS] or ["The equipment check failed."]
     orders.append_order_note(step.order_id, flag_note(reasons))
     notice = order_flagged_notice(order_number=step.order_number, first_name=step.first_name, reasons=reasons)
-    staff.notify_staff(step.order_id, staff.NoticeKind.ORDER_FLAGGED, notice, step.branch_id)
-    entry = audit.audit_item(step.order_id, "order_flagged", "; ".join(reasons))
-    first = automation.record_final(step.order_id, AutomationState.FLAGGED, entry, reason="; ".join(reasons))
+    staff.notify_staff(step.order_id, staff.NoticeKind.ORDER_FLAGGED, notice, step.branch_id, attempt=step.attempt)
+    entry = audit.audit_item(step.order_id, "order_flagged", "; ".join(reasons), attempt=step.attempt)
+    first = automation.record_final(
+        step.order_id, AutomationState.FLAGGED, entry, reason="; ".join(reasons), attempt=step.attempt
+    )
     return StepResult({"state": AutomationState.FLAGGED.value}, first)
 
 
@@ -232,6 +236,6 @@ def mark_failed(step: FailureInput) -> StepResult:
     """MarkFailed: automation state `failed` with the error name and cause, and an audit entry."""
     reason = failure_reason(step.error, step.cause)
     logger.error("automation failed", extra={"error": step.error})
-    entry = audit.audit_item(step.order_id, "automation_failed", reason)
-    first = automation.record_final(step.order_id, AutomationState.FAILED, entry, reason=reason)
+    entry = audit.audit_item(step.order_id, "automation_failed", reason, attempt=step.attempt)
+    first = automation.record_final(step.order_id, AutomationState.FAILED, entry, reason=reason, attempt=step.attempt)
     return StepResult({"state": AutomationState.FAILED.value}, first)

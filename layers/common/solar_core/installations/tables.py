@@ -6,7 +6,7 @@ Layout (every item that the read API shows carries `order_id`, so the ByOrder in
 | --- | --- | --- | --- |
 | `ORDER#<order_id>` | `AUTOMATION` | automation state: running/created/skipped/flagged/failed, reason, ssr id | yes |
 | `ORDER#<order_id>` | `SSR` | the one-SSR-per-order guard: ssr id, installation request id, system type and size | no |
-| `ORDER#<order_id>` | `AUDIT#<action>` | audit entry (first write wins, so a re-run adds none) | yes |
+| `ORDER#<order_id>` | `AUDIT#<action>[#r<attempt>]` | audit entry (first write wins, so a replay adds none) | yes |
 | `ORDER#<order_id>` | `MARKER#<side effect>` | once-only claim for an email, a staff notice, a sync request | no |
 | `ORDER#<order_id>` | `REJECTED#<stream sequence number>` | a malformed order item seen on the stream | no |
 | `SSR#<ssr_id>` | `SSR` | the SSR | yes |
@@ -95,6 +95,8 @@ class AutomationItem(InstallationItem, discriminator="automation"):
     reason = UnicodeAttribute(null=True)
     ssr_id = UnicodeAttribute(null=True)
     execution_name = UnicodeAttribute(null=True)
+    # 1 (absent) for the stream's run; a staff re-run counts on from the attempt it replaces.
+    attempt = NumberAttribute(null=True)
     updated_at = UnicodeAttribute()
 
 
