@@ -24,7 +24,7 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 # The layer is importable, as pytest's pythonpath makes it for the tests the measurements reuse.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "layers" / "common"))
 
-from bench import catalog_requests, cold_import, local_stack, opensolar, webhooks
+from bench import catalog_requests, cold_import, costs, local_stack, opensolar, targets, webhooks
 from tests.support import ssr_metrics
 from tests.support.aws import TABLE_ENV
 
@@ -45,8 +45,16 @@ def main() -> None:
         "opensolar_out_in_process": opensolar.measure(),
         "opensolar_webhooks": webhooks.measure(),
     }
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps(results, indent=2))
+    results["cost_estimate"] = costs.estimate(results)
+    rows = targets.targets(results)
+    results["targets"] = rows
+    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    print(json.dumps(results, indent=2, ensure_ascii=False))
+    table = targets.markdown(rows, results["measured_at"])
+    print()
+    print(table)
+    if targets.write_into_readme(table):
+        print("README.md: the targets table is updated.")
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ def _normal_case(stack: SyncStack) -> dict[str, Any]:
     stack.deliver()  # the first one logs in: a container's token lasts (7 days, or forever for a machine user)
     handler_ms: list[float] = []
     aws_calls: Counter[str] = Counter()
+    units: Counter[str] = Counter()
     calls_before = _opensolar_calls(stack)
     for _ in requests[1:]:
         stack.ssr.api_calls.reset()
@@ -41,6 +42,7 @@ def _normal_case(stack: SyncStack) -> dict[str, Any]:
         stack.deliver()
         handler_ms.append((time.perf_counter() - started) * 1000)
         aws_calls.update(stack.ssr.api_calls.calls)
+        units.update(stack.ssr.api_calls.units)
     measured = len(requests) - 1
     return {
         "requests": measured,
@@ -48,6 +50,7 @@ def _normal_case(stack: SyncStack) -> dict[str, Any]:
         "opensolar_calls": stack.fake.call_counts(),
         "aws_calls_per_request": {op: round(count / measured, 2) for op, count in sorted(aws_calls.items())},
         "aws_calls_per_request_total": round(sum(aws_calls.values()) / measured, 2),
+        "dynamodb_request_units_per_request": {k: round(v / measured, 2) for k, v in sorted(units.items())},
         "handler_ms_median_in_process": round(statistics.median(handler_ms), 1),
     }
 

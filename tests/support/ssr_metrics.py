@@ -32,7 +32,14 @@ def measure_paid_order() -> dict[str, Any]:
     ssr_workflow steps, by `service.Operation`; Step Functions' own Lambda invocations are not handler calls.
     `execution_ms` is first to last history event (in-process moto: a floor, not Lambda's latency).
     """
-    from tests.support.ssr_stack import new_order_id, put_order, run_paid_order, seed_catalog, ssr_stack
+    from tests.support.ssr_stack import (
+        HANDLER_RUNS,
+        new_order_id,
+        put_order,
+        run_paid_order,
+        seed_catalog,
+        ssr_stack,
+    )
 
     with ssr_stack() as stack:
         seed_catalog()
@@ -41,11 +48,14 @@ def measure_paid_order() -> dict[str, Any]:
         put_order(order_id)
         records = stack.stream_records()
         stack.api_calls.reset()
+        HANDLER_RUNS.clear()
         started = time.perf_counter()
         stack.deliver(records)
         execution = stack.wait_for_order(order_id)
         wall_ms = (time.perf_counter() - started) * 1000
         calls = dict(sorted(stack.api_calls.calls.items()))
+        units = {name: round(value, 1) for name, value in sorted(stack.api_calls.units.items())}
+        runs = {function: list(durations) for function, durations in HANDLER_RUNS.items()}
         history = stack.history(execution["executionArn"])
     span = history[-1]["timestamp"] - history[0]["timestamp"]
     return {
@@ -54,6 +64,9 @@ def measure_paid_order() -> dict[str, Any]:
         "history_events": len(history),
         "aws_api_calls": calls,
         "aws_api_calls_total": sum(calls.values()),
+        "dynamodb_request_units": units,
+        "lambda_invocations": {function: len(durations) for function, durations in sorted(runs.items())},
+        "lambda_handler_ms_total": round(sum(sum(durations) for durations in runs.values()), 1),
         "execution_ms": round(span.total_seconds() * 1000, 1),
         "stream_to_done_ms": round(wall_ms, 1),
     }

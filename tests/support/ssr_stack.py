@@ -88,13 +88,21 @@ def load_handler(function: str) -> ModuleType:
     return load_function(function, f"{function}_app")
 
 
+# Every handler run (function → its durations in ms), for what a paid order or a delivery costs in Lambda time.
+HANDLER_RUNS: dict[str, list[float]] = {}
+_runs_lock = threading.Lock()
+
+
 def invoke(function: str, event: dict[str, Any]) -> Any:
     """Calls the function's handler as Lambda would; AWS calls made meanwhile count as the handler's."""
     _in_handler.active = True
+    started = time.perf_counter()
     try:
         return load_handler(function).handler(event, LambdaContext(function))
     finally:
         _in_handler.active = False
+        with _runs_lock:
+            HANDLER_RUNS.setdefault(function, []).append((time.perf_counter() - started) * 1000)
 
 
 def logged(records: list[logging.LogRecord]) -> str:
@@ -124,11 +132,48 @@ def _invoke_from_interpreter(self: LambdaFunction, event: Any = None) -> tuple[s
         return json.dumps({"errorType": type(exc).__name__, "errorMessage": str(exc)}), True, ""
 
 
+def _size_units(item: dict[str, Any] | None, unit_bytes: int) -> int:
+    """DynamoDB's request units for an item of this (JSON-approximated) size: one per `unit_bytes`, at least one."""
+    return max(1, -(-len(json.dumps(item or {}, default=str)) // unit_bytes))
+
+
+def dynamodb_capacity_units(operation: str, params: dict[str, Any]) -> tuple[float, float]:
+    """(read, write) request units a DynamoDB call is billed on demand, estimated from its parameters: writes 1 per
+    KB, transactional writes twice that; a strongly consistent read 1 per 4 KB (a Query or Scan is counted as one
+    unit, its result's size being unknown here), an eventually consistent one half; transactional reads twice."""
+    consistent = 1.0 if params.get("ConsistentRead") else 0.5
+    if operation in ("PutItem",):
+        return 0.0, float(_size_units(params.get("Item"), 1024))
+    if operation in ("UpdateItem", "DeleteItem"):
+        return 0.0, 1.0
+    if operation == "TransactWriteItems":
+        units = 0
+        for entry in params.get("TransactItems", []):
+            _, body = next(iter(entry.items()))
+            units += 2 * _size_units(body.get("Item"), 1024)
+        return 0.0, float(units)
+    if operation == "BatchWriteItem":
+        requests = [r for rs in params.get("RequestItems", {}).values() for r in rs]
+        return 0.0, float(sum(_size_units(r.get("PutRequest", {}).get("Item"), 1024) for r in requests))
+    if operation == "GetItem":
+        return consistent, 0.0
+    if operation == "BatchGetItem":
+        keys = [(k, t.get("ConsistentRead")) for t in params.get("RequestItems", {}).values() for k in t["Keys"]]
+        return sum(1.0 if consistent_read else 0.5 for _, consistent_read in keys), 0.0
+    if operation == "TransactGetItems":
+        return 2.0 * len(params.get("TransactItems", [])), 0.0
+    if operation in ("Query", "Scan"):
+        return consistent, 0.0
+    return 0.0, 0.0
+
+
 class ApiCallCounter:
-    """Counts AWS API calls (the point botocore emits `before-call`) made by handlers, by `service.Operation`."""
+    """Counts AWS API calls (the point botocore emits `before-call`) made by handlers, by `service.Operation`, and
+    the DynamoDB request units they are billed (`dynamodb.RRU`, `dynamodb.WRU`, estimated from the parameters)."""
 
     def __init__(self) -> None:
         self.calls: dict[str, int] = {}
+        self.units: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def wrap(self, make_api_call: Callable[..., Any]) -> Callable[..., Any]:
@@ -136,9 +181,13 @@ class ApiCallCounter:
 
         def counted(client: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:
             if getattr(_in_handler, "active", False):
-                key = f"{client.meta.service_model.service_name}.{operation_name}"
+                service = client.meta.service_model.service_name
+                key = f"{service}.{operation_name}"
+                read, write = dynamodb_capacity_units(operation_name, api_params) if service == "dynamodb" else (0, 0)
                 with counter._lock:
                     counter.calls[key] = counter.calls.get(key, 0) + 1
+                    counter.units["dynamodb.RRU"] = counter.units.get("dynamodb.RRU", 0.0) + read
+                    counter.units["dynamodb.WRU"] = counter.units.get("dynamodb.WRU", 0.0) + write
             return make_api_call(client, operation_name, api_params)
 
         return counted
@@ -146,6 +195,7 @@ class ApiCallCounter:
     def reset(self) -> None:
         with self._lock:
             self.calls.clear()
+            self.units.clear()
 
 
 @contextmanager

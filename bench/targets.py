@@ -1,0 +1,83 @@
+"""The performance targets (issue: Performance), each figure beside its target and ✓/✗, from one bench run; printed,
+kept in bench/results.json, and written into the README between its `bench:targets` markers."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+_BLOCK = re.compile(r"(<!-- bench:targets:start -->\n).*?(<!-- bench:targets:end -->)", re.DOTALL)
+
+
+def _row(figure: str, value: float | str, target: str, ok: bool | None) -> dict[str, Any]:
+    return {"figure": figure, "value": value, "target": target, "met": ok}
+
+
+def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    imports = results["cold_import_ms_median_of_10"]
+    floor = imports["import boto3"]
+    ratios = {name.split()[1].removesuffix(".app"): ms / floor for name, ms in imports.items() if name.endswith(".app")}
+    receiver = ratios.pop("webhook_receiver")
+    slowest = max(ratios, key=lambda name: ratios[name])
+    webhooks = results["opensolar_webhooks"]["in_process_on_moto"]
+    order = results["paid_order_in_process_on_moto"]
+    sync = results["opensolar_out_in_process"]["normal_case"]
+    costs = results["cost_estimate"]
+    return [
+        _row("cold import of webhook_receiver / bare `import boto3`", round(receiver, 2), "≤ 1.4x", receiver <= 1.4),
+        _row(
+            f"cold import of every other function / boto3 (slowest: {slowest})",
+            round(ratios[slowest], 2),
+            "≤ 1.8x",
+            ratios[slowest] <= 1.8,
+        ),
+        _row(
+            "webhook acknowledged: receiver p50 over a bare-boto3 floor making the same calls (ms, moto)",
+            webhooks["receiver_over_floor_p50_ms"],
+            "≤ 2 ms",
+            webhooks["receiver_over_floor_p50_ms"] <= 2,
+        ),
+        _row(
+            "AWS API calls per paid order, end to end",
+            order["aws_api_calls_total"],
+            "≤ 20",
+            order["aws_api_calls_total"] <= 20,
+        ),
+        _row(
+            "Step Functions state transitions per paid order",
+            order["state_transitions"],
+            "≤ 12",
+            order["state_transitions"] <= 12,
+        ),
+        _row(
+            "OpenSolar calls per synced installation request (normal case)",
+            sync["opensolar_calls_per_request"],
+            "1",
+            sync["opensolar_calls_per_request"] <= 1,
+        ),
+        _row("estimated AWS cost per 1,000 paid orders (USD)", costs["per_1000_paid_orders_usd"], "reported", None),
+        _row("estimated AWS cost per 10,000 webhooks (USD)", costs["per_10000_webhooks_usd"], "reported", None),
+    ]
+
+
+def markdown(rows: list[dict[str, Any]], measured_at: str) -> str:
+    lines = [
+        f"Last `make bench` run: {measured_at}.",
+        "",
+        "| figure | value | target | |",
+        "| --- | ---: | ---: | --- |",
+    ]
+    marks = {True: "✓", False: "✗", None: ""}
+    lines += [f"| {r['figure']} | {r['value']} | {r['target']} | {marks[r['met']]} |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def write_into_readme(table: str, readme: Path = README) -> bool:
+    """Replace the README's block between the markers; False when the markers are missing."""
+    text = readme.read_text()
+    if not _BLOCK.search(text):
+        return False
+    readme.write_text(_BLOCK.sub(lambda match: match.group(1) + table + match.group(2), text))
+    return True
