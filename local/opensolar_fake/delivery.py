@@ -172,16 +172,20 @@ class DeliveryQueue:
             return len(waiting)
 
     def flush(self, timeout_s: float) -> dict[str, Any]:
-        """Release held deliveries, then wait for everything queued and every retry falling due within the timeout.
+        """Wait for everything queued and every retry falling due within the timeout, releasing held deliveries
+        once the newer ones have been attempted (so a held one still arrives late, however quickly flush is called).
 
         Retries scheduled after the timeout do not count, so with a long backoff a failed delivery stays `retrying`.
         """
         deadline = time.monotonic() + timeout_s
         horizon = datetime.now(UTC) + timedelta(seconds=timeout_s)
         with self._condition:
-            self._release_held(before_id=None)
             while True:
                 busy = self._busy(horizon)
+                if not busy and any(record.status == "held" for record in self._records.values()):
+                    self._release_held(before_id=None)
+                    self._condition.notify_all()
+                    continue
                 remaining = deadline - time.monotonic()
                 if not busy or remaining <= 0:
                     retrying = sum(1 for record in self._records.values() if record.status == "retrying")

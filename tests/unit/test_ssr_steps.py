@@ -5,6 +5,7 @@ The steps are the workflow's contract: each is idempotent, so every test also ru
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
@@ -64,7 +65,12 @@ def test_load_order_lets_a_paid_partial_order_go_on_with_its_solar_lines_counted
     put_order(order_id, complete_system() + extra)
     # when LoadOrder runs
     summary = loaded(order_id)
-    # then the order goes on, with 3 solar and 2 other lines, and what later steps need (no contact details)
+    # then the order goes on, with 3 solar and 2 other lines, and what later steps need (no contact details): the
+    # order's products as the catalog holds them, so that no later step reads them again
+    products = summary.pop("products")
+    assert set(products) == {INVERTER, BATTERY, "PANEL-550W", CABLE, INSTALLATION_SERVICE}
+    assert products[INVERTER]["specs"]["max_pv_input_kw"] == 6.5
+    assert not any(key in json.dumps(products) for key in ("email", "phone", "whatsapp"))
     assert summary == {
         "order_number": order_id,
         "branch_id": "harare",
@@ -175,7 +181,13 @@ def test_create_records_writes_the_ssr_installation_request_and_warranties_once(
     first, second = created(order_id), created(order_id)
     # then one SSR: 5 kW solar, PENDING; one pending solar installation request for John Doe; three warranties
     assert first["reused"] is False
-    assert second == {**first, "reused": True}
+    assert second == {**first, "reused": True, "confirmation": None}  # a re-run reads the stored set for the email
+    # and what it hands on for the email: the SSR, the request's id and status, the warranties; nothing personal
+    shown = first["confirmation"]
+    assert shown["ssr"]["ssr_id"] == first["ssr_id"]
+    assert shown["installation_request"] == {"id": first["installation_request_id"], "status": "pending"}
+    assert len(shown["warranties"]) == 3
+    assert not any(personal in json.dumps(shown) for personal in ("John", "Doe", "263771234567", "Main Rd"))
     (ssr,) = stack.installation_items(order_id, "ssr")
     assert (ssr["ssr_id"], ssr["status"], float(ssr["system_size_kw"]), ssr["system_type"]) == (
         first["ssr_id"],
@@ -207,7 +219,7 @@ def test_create_records_re_run_after_the_order_changed_reuses_the_records_it_mad
     # when CreateRecords runs again (a redrive), and the order can no longer be planned
     again = created(order_id)
     # then the guard's records are reused, and no second record set exists
-    assert again == {**first, "reused": True}
+    assert again == {**first, "reused": True, "confirmation": None}
     assert len(stack.installation_items(order_id, "ssr")) == 1
 
 
@@ -315,10 +327,13 @@ def test_throttled_cognito_fails_the_step_as_retryable_and_the_retry_creates_the
 def test_the_confirmation_is_sent_once_with_the_exact_subject_and_no_secrets(stack: SsrStack, order_id: str) -> None:
     # given the records of a paid order
     put_order(order_id)
-    ssr_id = created(order_id)["ssr_id"]
-    # when SendConfirmation runs twice
-    first = step("send_confirmation", order_id, **loaded(order_id), ssr_id=ssr_id)
-    second = step("send_confirmation", order_id, **loaded(order_id), ssr_id=ssr_id)
+    records = created(order_id)
+    ssr_id = records["ssr_id"]
+    # when SendConfirmation runs twice, with what CreateRecords handed on
+    first = step("send_confirmation", order_id, **loaded(order_id), ssr_id=ssr_id, confirmation=records["confirmation"])
+    second = step(
+        "send_confirmation", order_id, **loaded(order_id), ssr_id=ssr_id, confirmation=records["confirmation"]
+    )
     # then one email from the sender to John, subject "Order Confirmation - <number>", naming the SSR and the login
     assert (first, second) == ({"email": "sent"}, {"email": "already_sent"})
     (email,) = stack.sent_emails(order_id)
@@ -334,7 +349,8 @@ def test_a_throttled_send_releases_its_claim_so_the_retry_sends_exactly_one_emai
     stack: SsrStack, order_id: str
 ) -> None:
     put_order(order_id)
-    state = {**loaded(order_id), "ssr_id": created(order_id)["ssr_id"]}
+    # (records an earlier attempt made: CreateRecords hands on nothing for the email, which reads the stored set)
+    state = {**loaded(order_id), "ssr_id": created(order_id)["ssr_id"], "confirmation": None}
     with throttled(aws_clients.client("sesv2"), "SendEmail", times=2) as attempts:
         for _ in range(2):
             with pytest.raises(UpstreamUnavailable):
@@ -342,7 +358,9 @@ def test_a_throttled_send_releases_its_claim_so_the_retry_sends_exactly_one_emai
         assert step("send_confirmation", order_id, **state) == {"email": "sent"}
         assert step("send_confirmation", order_id, **state) == {"email": "already_sent"}
     assert attempts == [3]
-    assert len(stack.sent_emails(order_id)) == 1
+    (email,) = stack.sent_emails(order_id)
+    assert state["ssr_id"] in email.body
+    assert "730 days" in email.body
 
 
 def test_an_order_without_an_email_address_gets_no_confirmation(stack: SsrStack, order_id: str) -> None:

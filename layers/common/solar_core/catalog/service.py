@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from solar_core import errors
 from solar_core.catalog import store
@@ -71,13 +71,18 @@ def validate_package(package_id: str) -> PackageValidation:
     )
 
 
-def validate_items(lines: Sequence[PackageItem], stated_size_kw: float | None) -> PackageReport:
-    """Load the lines' products and rules, then run the rules engine.
+def validate_items(
+    lines: Sequence[PackageItem], stated_size_kw: float | None, known: Mapping[str, Product] | None = None
+) -> PackageReport:
+    """Load the lines' products (those not `known` already) and rules, then run the rules engine.
 
     Unknown product ids become error findings in the report (the SSR workflow flags the order), not exceptions.
     Products that a REQUIRES rule asks for are loaded too, so a missing one is named by name and SKU.
     """
-    products = store.get_products(line.product_id for line in lines)
+    products = {line.product_id: known[line.product_id] for line in lines if known and line.product_id in known}
+    missing = [line.product_id for line in lines if line.product_id not in products]
+    if missing:
+        products |= store.get_products(missing)
     rules = store.rules_for_products(products)
     required = {rule.product_b_id for rule in rules if rule.rule_type is RuleType.REQUIRES} - products.keys()
     if required:

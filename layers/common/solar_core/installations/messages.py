@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-from solar_core.installations.models import CreatedRecords, InstallationRequest, ServiceSystemRecord, Warranty
+from solar_core.installations.models import CreatedRecords, InstallationRequestRef, ServiceSystemRecord, Warranty
 from solar_core.orders.notes import AUTOMATION_PREFIX
 
 _SNS_SUBJECT_LIMIT = 100
@@ -52,7 +52,7 @@ def confirmation_email(
     first_name: str,
     order_number: str,
     ssr: ServiceSystemRecord,
-    installation_request: InstallationRequest | None,
+    installation_request: InstallationRequestRef | None,
     warranties: Sequence[Warranty],
     portal_url: str,
     portal_username: str,

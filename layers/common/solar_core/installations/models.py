@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SerializationInfo, SerializerFunctionWrapHandler, model_serializer
 
-from solar_core.catalog.models import PackageItem
+from solar_core.catalog.models import PackageItem, Product
 from solar_core.installations.ids import attempt_of
 from solar_core.orders.models import Address
 
@@ -162,12 +162,25 @@ class OrderSummary(OrderFacts):
     solar_lines: int
     other_lines: int
     solar_items: list[PackageItem]
+    # The order's products as LoadOrder read them: ValidateCompatibility and CreateRecords use them rather than
+    # reading the catalog again (products hold no personal data; an order names a few dozen at most).
+    products: dict[str, Product] = Field(default_factory=dict)
 
 
-class ValidateInput(StepInput):
+class KnownProducts(BaseModel):
+    """Products a step is handed in the workflow's state (read by LoadOrder); the ones missing are read."""
+
+    products: dict[str, Product] = Field(default_factory=dict, max_length=500)
+
+
+class ValidateInput(StepInput, KnownProducts):
     """The solar lines to check, one item per product, as LoadOrder summed them."""
 
     items: list[PackageItem] = Field(min_length=1, max_length=500)
+
+
+class CreateRecordsInput(StepInput, KnownProducts):
+    """CreateRecords: the order, and its products as LoadOrder read them."""
 
 
 class FlagInput(StepInput, OrderFacts):
@@ -179,7 +192,10 @@ class SkipInput(StepInput):
 
 
 class ConfirmationInput(SsrStepInput, OrderFacts):
-    """SendConfirmation: the SSR to confirm and how the email names the order; the address is read, not passed."""
+    """SendConfirmation: the SSR to confirm, how the email names the order and, when CreateRecords made them, what it
+    shows of the records; the address is read, not passed."""
+
+    confirmation: ConfirmationContent | None = None
 
 
 class StaffNoticeInput(StepInput, OrderFacts, CreatedRecords):
@@ -201,7 +217,24 @@ class ValidationOutcome(BaseModel):
     warnings: list[str]
 
 
+class InstallationRequestRef(BaseModel):
+    """What the confirmation email says of the installation request: its id and status, nothing personal."""
+
+    id: str
+    status: InstallationStatus
+
+
+class ConfirmationContent(BaseModel):
+    """What the confirmation email shows of the records (no contact details), handed on by CreateRecords."""
+
+    ssr: ServiceSystemRecord
+    installation_request: InstallationRequestRef | None
+    warranties: list[Warranty]
+
+
 class CreateRecordsOutcome(CreatedRecords):
-    """CreateRecords' result: the records, and whether an earlier attempt had made them (then reused)."""
+    """CreateRecords' result: the records, whether an earlier attempt had made them (then reused), and what the
+    confirmation email shows of them (None when reused: SendConfirmation reads the stored set then)."""
 
     reused: bool
+    confirmation: ConfirmationContent | None = None

@@ -17,6 +17,7 @@ from aws_lambda_powertools import Logger
 from solar_core import errors
 from solar_core.catalog import service as catalog_service
 from solar_core.catalog import store as catalog_store
+from solar_core.catalog.models import Product
 from solar_core.installations import audit, automation, confirmation, ids, portal, records, staff, sync_request
 from solar_core.installations.clock import now
 from solar_core.installations.messages import (
@@ -27,10 +28,13 @@ from solar_core.installations.messages import (
 )
 from solar_core.installations.models import (
     AutomationState,
+    ConfirmationContent,
     ConfirmationInput,
+    CreateRecordsInput,
     CreateRecordsOutcome,
     FailureInput,
     FlagInput,
+    InstallationRequestRef,
     OrderSummary,
     SkipInput,
     SsrStepInput,
@@ -62,7 +66,8 @@ class StepResult:
 def load_order(step: StepInput) -> OrderSummary:
     """LoadOrder: is the order still won and paid, and has it solar lines? (Other lines never get an SSR.)"""
     order = orders.get_order(step.order_id)
-    lines = split_lines(order, catalog_store.get_products(line.product_id for line in order.items))
+    products = catalog_store.get_products(line.product_id for line in order.items)
+    lines = split_lines(order, products)
     skip_reason = None
     if not order.is_won_and_paid:
         skip_reason = "The order is no longer closed won and paid."
@@ -81,6 +86,7 @@ def load_order(step: StepInput) -> OrderSummary:
         solar_lines=len(lines.solar),
         other_lines=len(lines.other),
         solar_items=validation_items(lines.solar),
+        products=products,
     )
 
 
@@ -94,7 +100,7 @@ def record_skipped(step: SkipInput) -> StepResult:
 
 def validate(step: ValidateInput) -> ValidationOutcome:
     """ValidateCompatibility: the catalog's rules engine over the solar lines (no stated size: specs decide)."""
-    report = catalog_service.validate_items(step.items, None)
+    report = catalog_service.validate_items(step.items, None, known=step.products)
     found_errors = [*report.compatibility.errors, *report.system_size.errors]
     warnings = [*report.compatibility.warnings, *report.system_size.warnings]
     logger.info("order validated", extra={"valid": report.overall_valid, "errors": len(found_errors)})
@@ -118,7 +124,7 @@ def flag_order(step: FlagInput) -> StepResult:
     return StepResult({"state": AutomationState.FLAGGED.value}, first)
 
 
-def create_records(step: StepInput) -> CreateRecordsOutcome:
+def create_records(step: CreateRecordsInput) -> CreateRecordsOutcome:
     """CreateRecords: the SSR, installation request, warranties and audit in one transaction, once per order.
 
     The transaction's guard decides, so the happy path reads no guard. Only when the transaction finds one (an earlier
@@ -126,7 +132,7 @@ def create_records(step: StepInput) -> CreateRecordsOutcome:
     the catalog changed since) is the guard read, and its SSR reused when it exists.
     """
     try:
-        return _create_records(step.order_id)
+        return _create_records(step.order_id, step.products)
     except (
         records.OrderAlreadyHasSsr,
         records.ConcurrentCreation,
@@ -143,9 +149,14 @@ def create_records(step: StepInput) -> CreateRecordsOutcome:
     return CreateRecordsOutcome(**existing.model_dump(), reused=True)
 
 
-def _create_records(order_id: str) -> CreateRecordsOutcome:
+def _create_records(order_id: str, known: dict[str, Product]) -> CreateRecordsOutcome:
+    """The order is read again (the records carry the customer's details, which the workflow's state never holds);
+    its products come from LoadOrder, and only those it did not hand on are read."""
     order = orders.get_order(order_id)
-    products = catalog_store.get_products(line.product_id for line in order.items)
+    products = {line.product_id: known[line.product_id] for line in order.items if line.product_id in known}
+    missing = [line.product_id for line in order.items if line.product_id not in products]
+    if missing:
+        products |= catalog_store.get_products(missing)
     lines = split_lines(order, products)
     if lines.unknown_product_ids:
         raise errors.Unprocessable(f"Unknown products: {', '.join(sorted(set(lines.unknown_product_ids)))}.")
@@ -160,12 +171,18 @@ def _create_records(order_id: str) -> CreateRecordsOutcome:
             continue
         ssr = record_set.ssr
         logger.info("records created", extra={"ssr_id": ssr.ssr_id})
+        request = record_set.installation_request
         return CreateRecordsOutcome(
             ssr_id=ssr.ssr_id,
             installation_request_id=ssr.installation_request_id,
             system_type=ssr.system_type,
             system_size_kw=ssr.system_size_kw,
             reused=False,
+            confirmation=ConfirmationContent(
+                ssr=ssr,
+                installation_request=InstallationRequestRef(id=request.id, status=request.status),
+                warranties=record_set.warranties,
+            ),
         )
     raise errors.UpstreamUnavailable("No free SSR id after several attempts; retry.")
 
@@ -178,19 +195,30 @@ def grant_portal_access(step: SsrStepInput) -> StepResult:
 
 def send_confirmation(step: ConfirmationInput) -> StepResult:
     customer = orders.get_customer(step.order_id)
-    stored = records.get_record_set(step.ssr_id)
+    content = step.confirmation or _stored_confirmation(step.ssr_id)
     email = confirmation_email(
         first_name=step.first_name,
         order_number=step.order_number,
-        ssr=stored.ssr,
-        installation_request=stored.installation_request,
-        warranties=stored.warranties,
+        ssr=content.ssr,
+        installation_request=content.installation_request,
+        warranties=content.warranties,
         portal_url=get_settings().portal_url,
         portal_username=portal.portal_username(customer),
     )
     entry = audit.audit_item(step.order_id, "confirmation_sent", f"Order confirmation for {step.ssr_id} emailed.")
     outcome = confirmation.send_confirmation(step.order_id, customer.email, email, entry=entry)
     return StepResult({"email": outcome.value}, outcome is confirmation.EmailOutcome.SENT)
+
+
+def _stored_confirmation(ssr_id: str) -> ConfirmationContent:
+    """What the email shows, read from the stored record set (records an earlier attempt made)."""
+    stored = records.get_record_set(ssr_id)
+    request = stored.installation_request
+    return ConfirmationContent(
+        ssr=stored.ssr,
+        installation_request=InstallationRequestRef(id=request.id, status=request.status) if request else None,
+        warranties=stored.warranties,
+    )
 
 
 def notify_staff(step: StaffNoticeInput) -> StepResult:
