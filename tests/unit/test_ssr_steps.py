@@ -6,12 +6,15 @@ The steps are the workflow's contract: each is idempotent, so every test also ru
 from __future__ import annotations
 
 import json
+import re
 import threading
 from typing import Any
 
 import pytest
 
 from solar_core import aws_clients
+from solar_core.catalog import store as catalog_store
+from solar_core.catalog.models import ProductIn
 from solar_core.errors import InvalidInput, UpstreamUnavailable
 from solar_core.installations import tables
 from solar_core.opensolar.config import IntegrationConfig, save_config
@@ -69,6 +72,8 @@ def test_load_order_lets_a_paid_partial_order_go_on_with_its_solar_lines_counted
     # order's products as the catalog holds them, so that no later step reads them again
     products = summary.pop("products")
     assert set(products) == {INVERTER, BATTERY, "PANEL-550W", CABLE, INSTALLATION_SERVICE}
+    # and the rules' version token, read with them (the stack's rules were written through the catalog)
+    assert re.fullmatch(r"[0-9a-f]{32}", summary.pop("rules_version"))
     assert products[INVERTER]["specs"]["max_pv_input_kw"] == 6.5
     assert not any(key in json.dumps(products) for key in ("email", "phone", "whatsapp"))
     assert summary == {
@@ -110,6 +115,33 @@ def test_a_throttled_catalog_read_fails_validation_as_retryable_and_the_retry_va
         retried = step("validate", order_id, items=items)
     # then the catalog store turned the throttling into a retryable error, and the retry validated the order
     assert retried["valid"] is True
+
+
+def test_products_too_big_for_the_workflow_state_are_left_out_and_read_by_the_steps_that_need_them(
+    stack: SsrStack, order_id: str
+) -> None:
+    # given a paid order with a panel whose stored specs hold a long datasheet (80 KB)
+    datasheet = "Datasheet, every curve and table. " * 2400
+    catalog_store.put_product(
+        "PANEL-DATASHEET",
+        ProductIn(sku="PANEL-DS", name="Panel with datasheet", category="solar_panel", specs={"datasheet": datasheet}),
+    )
+    put_order(
+        order_id,
+        [line for line in complete_system() if line["product_id"] != "PANEL-550W"]
+        + [{"product_id": "PANEL-DATASHEET", "quantity": 4}],
+    )
+    # when LoadOrder runs
+    summary = loaded(order_id)
+    # then it hands on no products (Step Functions refuses a state over 256 KB), and the version token still
+    assert summary["products"] == {}
+    assert summary["rules_version"]
+    # and ValidateCompatibility and CreateRecords read the products themselves
+    validation = step("validate", order_id, items=summary["solar_items"], rules_version=summary["rules_version"])
+    assert validation["valid"] is True
+    created_records = step("create_records", order_id, rules_version=summary["rules_version"])
+    assert created_records["ssr_id"].startswith("ISR-")
+    assert json.dumps(created_records).count("Datasheet") == 0
 
 
 def test_load_order_skips_an_order_without_solar_lines_and_one_no_longer_paid(stack: SsrStack) -> None:

@@ -45,6 +45,18 @@ _SPEC_NAMES = {
 }
 
 
+def rules_affecting(rules: Iterable[CompatibilityRule], product_ids: Iterable[str]) -> list[CompatibilityRule]:
+    """The rules that can affect a set of products: pairs inside the set, and REQUIRES rules of its members (both
+    name a member as product A), in one order whichever way they were read (by product A, then age)."""
+    members = set(product_ids)
+    found = [
+        rule
+        for rule in rules
+        if rule.product_a_id in members and (rule.product_b_id in members or rule.rule_type is RuleType.REQUIRES)
+    ]
+    return sorted(found, key=lambda rule: (rule.product_a_id, rule.created_at, rule.rule_id))
+
+
 def check_pair(a: Product, b: Product, rules: Iterable[CompatibilityRule]) -> PairCheck:
     """The verdict on two products: INCOMPATIBLE beats REQUIRES beats COMPATIBLE; no rule → compatible, warned."""
     if a.id == b.id:

@@ -72,9 +72,13 @@ def validate_package(package_id: str) -> PackageValidation:
 
 
 def validate_items(
-    lines: Sequence[PackageItem], stated_size_kw: float | None, known: Mapping[str, Product] | None = None
+    lines: Sequence[PackageItem],
+    stated_size_kw: float | None,
+    known: Mapping[str, Product] | None = None,
+    rule_set: store.RuleSet | None = None,
 ) -> PackageReport:
-    """Load the lines' products (those not `known` already) and rules, then run the rules engine.
+    """Load the lines' products (those not `known` already) and rules (fresh, unless a `rule_set` is given), then
+    run the rules engine.
 
     Unknown product ids become error findings in the report (the SSR workflow flags the order), not exceptions.
     Products that a REQUIRES rule asks for are loaded too, so a missing one is named by name and SKU.
@@ -83,7 +87,7 @@ def validate_items(
     missing = [line.product_id for line in lines if line.product_id not in products]
     if missing:
         products |= store.get_products(missing)
-    rules = store.rules_for_products(products)
+    rules = rule_set.for_products(products) if rule_set else store.rules_for_products(products)
     required = {rule.product_b_id for rule in rules if rule.rule_type is RuleType.REQUIRES} - products.keys()
     if required:
         products |= store.get_products(required)

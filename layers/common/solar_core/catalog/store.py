@@ -4,6 +4,11 @@ Keys: a product is (`PRODUCT#<id>`, `PRODUCT`), a package (`PACKAGE#<id>`, `PACK
 lives in the partition `COMPATIBILITY_RULE` under a rule id derived from (type, a, b) — sorted for the symmetric
 types, ordered for REQUIRES — so a conditional put refuses a duplicate without reading first; the two GSIs find
 rules by either product. Warranty rules share the partition `WARRANTY_RULE`, so listing them is one Query.
+
+Every rule write also rewrites one version item (`CATALOG`, `RULES_VERSION`) with a new token, in the same
+transaction. A reader that has the token (the SSR workflow reads it with the order's products, in the same BatchGet)
+can keep every rule in memory for as long as the token stays the same: `rule_set(token)`. The catalog API's checks
+read the rules fresh instead.
 DynamoDB failures leave every public function as domain errors (`solar_core.aws_errors.storage_edge`).
 """
 
@@ -11,17 +16,23 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DeleteError, PutError
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from solar_core import errors
-from solar_core.aws_errors import storage_edge
+from solar_core.aws_errors import cancellation_codes, storage_edge
+from solar_core.catalog.compatibility import rules_affecting
 from solar_core.catalog.models import (
     CompatibilityRule,
     CompatibilityRuleIn,
@@ -33,11 +44,12 @@ from solar_core.catalog.models import (
     WarrantyRule,
     WarrantyRuleIn,
 )
-from solar_core.catalog.records import condition_failed, upsert, utc_now
+from solar_core.catalog.records import upsert, utc_now
 from solar_core.settings import get_settings
 
 RULES_PARTITION = "COMPATIBILITY_RULE"
 WARRANTY_RULES_PARTITION = "WARRANTY_RULE"
+RULES_VERSION_KEY = ("CATALOG", "RULES_VERSION")
 _RULE_ID_NAMESPACE = uuid.UUID("6f1d3c52-8f0e-4f4e-9a3e-2b8f0c7d5a10")
 _SYMMETRIC = frozenset({RuleType.COMPATIBLE, RuleType.INCOMPATIBLE})
 
@@ -109,6 +121,34 @@ class _RuleRecord(_CatalogRecord):
     by_product_b = _RulesByProductB()
 
 
+class _RulesVersionRecord(_CatalogRecord):
+    token = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class _RawCatalogItem(_CatalogRecord):
+    """Reads items of any kind through pynamodb's BatchGet (its paging and unprocessed-key retries) as raw maps."""
+
+    @classmethod
+    def from_raw_data(cls, data: dict[str, Any]) -> Any:  # raw: the caller picks the type
+        return data
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Every compatibility and warranty rule as of one version token (None: read without a token, not kept)."""
+
+    token: str | None
+    compatibility: tuple[CompatibilityRule, ...]
+    warranty: tuple[WarrantyRule, ...]
+
+    def for_products(self, product_ids: Iterable[str]) -> list[CompatibilityRule]:
+        return rules_affecting(self.compatibility, product_ids)
+
+
+_rule_sets: dict[str, RuleSet] = {}
+
+
 class _WarrantyRuleRecord(_CatalogRecord):
     rule_id = UnicodeAttribute()
     product_id = UnicodeAttribute(null=True)
@@ -145,6 +185,47 @@ def get_products(product_ids: Iterable[str]) -> dict[str, Product]:
 
 
 @storage_edge
+def get_products_and_rules_version(product_ids: Iterable[str]) -> tuple[dict[str, Product], str | None]:
+    """The products that exist among `product_ids`, keyed by id, and the rules' version token (None before the first
+    rule write), in one strongly consistent BatchGet per 100 keys."""
+    keys = [_product_key(product_id) for product_id in dict.fromkeys(product_ids)]
+    products: dict[str, Product] = {}
+    token = None
+    found: Iterable[Any] = _RawCatalogItem.batch_get([*keys, RULES_VERSION_KEY], consistent_read=True)
+    for raw in found:
+        if (raw["pk"]["S"], raw["sk"]["S"]) == RULES_VERSION_KEY:
+            token = _RulesVersionRecord.from_raw_data(raw).token
+        else:
+            product = _ProductRecord.from_raw_data(raw)
+            products[product.id] = _model(Product, product)
+    return products, token
+
+
+@storage_edge
+def rule_set(token: str | None) -> RuleSet:
+    """Every rule as of `token`: kept in memory for the token, else read (one consistent Query per kind of rule).
+
+    The token was read before the rules: a rule written since then has a newer token, so keeping what this read
+    found under the older one never hides it from a reader of the newer token.
+    """
+    if token is not None and (kept := _rule_sets.get(token)) is not None:
+        return kept
+    rules = RuleSet(
+        token=token,
+        compatibility=tuple(
+            _model(CompatibilityRule, record) for record in _RuleRecord.query(RULES_PARTITION, consistent_read=True)
+        ),
+        warranty=tuple(
+            _sorted_warranty_rules(_WarrantyRuleRecord.query(WARRANTY_RULES_PARTITION, consistent_read=True))
+        ),
+    )
+    if token is not None:
+        _rule_sets.clear()
+        _rule_sets[token] = rules
+    return rules
+
+
+@storage_edge
 def put_package(package_id: str, body: PackageIn) -> tuple[Package, bool]:
     """Create or replace a package; True when it is new. A replace keeps the original `created_at`."""
     now = utc_now()
@@ -174,9 +255,12 @@ def create_rule(body: CompatibilityRuleIn) -> CompatibilityRule:
     rule_id = rule_id_for(body.product_a_id, body.product_b_id, body.rule_type)
     rule = CompatibilityRule(rule_id=rule_id, created_at=utc_now(), **body.model_dump())
     try:
-        _record(_RuleRecord, (RULES_PARTITION, rule_id), rule).save(condition=_RuleRecord.sk.does_not_exist())
-    except PutError as exc:
-        if condition_failed(exc):
+        with _rules_change() as transaction:
+            transaction.save(
+                _record(_RuleRecord, (RULES_PARTITION, rule_id), rule), condition=_RuleRecord.sk.does_not_exist()
+            )
+    except TransactWriteError as exc:
+        if cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"]:
             raise errors.Conflict(
                 f"A {body.rule_type} rule for {body.product_a_id} and {body.product_b_id} already exists.",
                 details=[{"rule_id": rule_id}],
@@ -198,25 +282,22 @@ def list_rules(product_id: str | None = None) -> list[CompatibilityRule]:
 
 @storage_edge
 def rules_for_products(product_ids: Iterable[str]) -> list[CompatibilityRule]:
-    """The rules that can affect a set of products: pairs inside the set, and REQUIRES rules of its members.
-
-    Both kinds name a member as product A, so the RulesByProductA index alone finds them (one Query per id).
-    """
+    """The rules that can affect a set of products, read fresh: both kinds name a member as product A, so the
+    RulesByProductA index alone finds them (one Query per id)."""
     members = set(product_ids)
-    rules = []
+    rules: list[CompatibilityRule] = []
     for product_id in sorted(members):
-        for record in _RuleRecord.by_product_a.query(product_id):
-            if record.product_b_id in members or record.rule_type == RuleType.REQUIRES:
-                rules.append(_model(CompatibilityRule, record))
-    return rules
+        rules.extend(_model(CompatibilityRule, record) for record in _RuleRecord.by_product_a.query(product_id))
+    return rules_affecting(rules, members)
 
 
 @storage_edge
 def delete_rule(rule_id: str) -> None:
     try:
-        _RuleRecord(RULES_PARTITION, rule_id).delete(condition=_RuleRecord.sk.exists())
-    except DeleteError as exc:
-        if condition_failed(exc):
+        with _rules_change() as transaction:
+            transaction.delete(_RuleRecord(RULES_PARTITION, rule_id), condition=_RuleRecord.sk.exists())
+    except TransactWriteError as exc:
+        if cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"]:
             raise errors.NotFound(f"Compatibility rule {rule_id} does not exist.") from exc
         raise
 
@@ -224,15 +305,34 @@ def delete_rule(rule_id: str) -> None:
 @storage_edge
 def create_warranty_rule(body: WarrantyRuleIn) -> WarrantyRule:
     rule = WarrantyRule(rule_id=str(uuid.uuid4()), created_at=utc_now(), **body.model_dump())
-    _record(_WarrantyRuleRecord, (WARRANTY_RULES_PARTITION, rule.rule_id), rule).save()
+    with _rules_change() as transaction:
+        transaction.save(_record(_WarrantyRuleRecord, (WARRANTY_RULES_PARTITION, rule.rule_id), rule))
     return rule
 
 
 @storage_edge
 def list_warranty_rules() -> list[WarrantyRule]:
     """Every warranty rule, oldest first (one Query on their partition)."""
-    rules = [_model(WarrantyRule, record) for record in _WarrantyRuleRecord.query(WARRANTY_RULES_PARTITION)]
+    return _sorted_warranty_rules(_WarrantyRuleRecord.query(WARRANTY_RULES_PARTITION))
+
+
+def _sorted_warranty_rules(records: Iterable[_WarrantyRuleRecord]) -> list[WarrantyRule]:
+    rules = [_model(WarrantyRule, record) for record in records]
     return sorted(rules, key=lambda rule: (rule.created_at, rule.rule_id))
+
+
+@contextmanager
+def _rules_change() -> Iterator[TransactWrite]:
+    """A transaction for a rule write that also gives the rules a new version token (the write goes in first)."""
+    with TransactWrite(connection=_connection()) as transaction:
+        yield transaction
+        version = _RulesVersionRecord(*RULES_VERSION_KEY, token=uuid.uuid4().hex, updated_at=utc_now())
+        transaction.save(version)
+
+
+@cache
+def _connection() -> Connection:
+    return Connection(region=get_settings().aws_region)
 
 
 def _product_key(product_id: str) -> tuple[str, str]:

@@ -162,24 +162,27 @@ class OrderSummary(OrderFacts):
     solar_lines: int
     other_lines: int
     solar_items: list[PackageItem]
-    # The order's products as LoadOrder read them: ValidateCompatibility and CreateRecords use them rather than
-    # reading the catalog again (products hold no personal data; an order names a few dozen at most).
+    # The order's products and the rules' version token as LoadOrder read them: ValidateCompatibility and
+    # CreateRecords use them rather than reading the catalog again (no personal data; a few dozen products at most).
     products: dict[str, Product] = Field(default_factory=dict)
+    rules_version: str | None = None
 
 
-class KnownProducts(BaseModel):
-    """Products a step is handed in the workflow's state (read by LoadOrder); the ones missing are read."""
+class CatalogView(BaseModel):
+    """What a step is handed of the catalog in the workflow's state, as LoadOrder read it: the order's products (the
+    ones missing are read) and the rules' version token (the rules are kept in memory per token; None: read them)."""
 
     products: dict[str, Product] = Field(default_factory=dict, max_length=500)
+    rules_version: str | None = Field(default=None, max_length=64)
 
 
-class ValidateInput(StepInput, KnownProducts):
+class ValidateInput(StepInput, CatalogView):
     """The solar lines to check, one item per product, as LoadOrder summed them."""
 
     items: list[PackageItem] = Field(min_length=1, max_length=500)
 
 
-class CreateRecordsInput(StepInput, KnownProducts):
+class CreateRecordsInput(StepInput, CatalogView):
     """CreateRecords: the order, and its products as LoadOrder read them."""
 
 

@@ -52,6 +52,9 @@ from solar_core.settings import get_settings
 logger = Logger(child=True)
 
 MAX_REASONS = 20
+# The products LoadOrder hands on in the workflow's state, at most (Step Functions refuses a state over 256 KB): a
+# bigger set is left out, and the steps that need products read them.
+PRODUCTS_STATE_BUDGET = 64_000
 _SSR_ID_ATTEMPTS = 3
 
 
@@ -66,16 +69,22 @@ class StepResult:
 def load_order(step: StepInput) -> OrderSummary:
     """LoadOrder: is the order still won and paid, and has it solar lines? (Other lines never get an SSR.)"""
     order = orders.get_order(step.order_id)
-    products = catalog_store.get_products(line.product_id for line in order.items)
+    products, rules_version = catalog_store.get_products_and_rules_version(line.product_id for line in order.items)
     lines = split_lines(order, products)
     skip_reason = None
     if not order.is_won_and_paid:
         skip_reason = "The order is no longer closed won and paid."
     elif not lines.solar:
         skip_reason = "The order has no solar lines."
+    handed_on = products if _state_size(products) <= PRODUCTS_STATE_BUDGET else {}
     logger.info(
         "order loaded",
-        extra={"solar_lines": len(lines.solar), "other_lines": len(lines.other), "skip": bool(skip_reason)},
+        extra={
+            "solar_lines": len(lines.solar),
+            "other_lines": len(lines.other),
+            "skip": bool(skip_reason),
+            "products_handed_on": len(handed_on),
+        },
     )
     return OrderSummary(
         order_number=order.order_number,
@@ -86,8 +95,13 @@ def load_order(step: StepInput) -> OrderSummary:
         solar_lines=len(lines.solar),
         other_lines=len(lines.other),
         solar_items=validation_items(lines.solar),
-        products=products,
+        products=handed_on,
+        rules_version=rules_version,
     )
+
+
+def _state_size(products: dict[str, Product]) -> int:
+    return len(json.dumps({product_id: product.model_dump(mode="json") for product_id, product in products.items()}))
 
 
 def record_skipped(step: SkipInput) -> StepResult:
@@ -100,7 +114,8 @@ def record_skipped(step: SkipInput) -> StepResult:
 
 def validate(step: ValidateInput) -> ValidationOutcome:
     """ValidateCompatibility: the catalog's rules engine over the solar lines (no stated size: specs decide)."""
-    report = catalog_service.validate_items(step.items, None, known=step.products)
+    rules = catalog_store.rule_set(step.rules_version)
+    report = catalog_service.validate_items(step.items, None, known=step.products, rule_set=rules)
     found_errors = [*report.compatibility.errors, *report.system_size.errors]
     warnings = [*report.compatibility.warnings, *report.system_size.warnings]
     logger.info("order validated", extra={"valid": report.overall_valid, "errors": len(found_errors)})
@@ -132,7 +147,7 @@ def create_records(step: CreateRecordsInput) -> CreateRecordsOutcome:
     the catalog changed since) is the guard read, and its SSR reused when it exists.
     """
     try:
-        return _create_records(step.order_id, step.products)
+        return _create_records(step)
     except (
         records.OrderAlreadyHasSsr,
         records.ConcurrentCreation,
@@ -149,10 +164,11 @@ def create_records(step: CreateRecordsInput) -> CreateRecordsOutcome:
     return CreateRecordsOutcome(**existing.model_dump(), reused=True)
 
 
-def _create_records(order_id: str, known: dict[str, Product]) -> CreateRecordsOutcome:
+def _create_records(step: CreateRecordsInput) -> CreateRecordsOutcome:
     """The order is read again (the records carry the customer's details, which the workflow's state never holds);
-    its products come from LoadOrder, and only those it did not hand on are read."""
-    order = orders.get_order(order_id)
+    its products and the rules' version come from LoadOrder, and only the products it did not hand on are read."""
+    order = orders.get_order(step.order_id)
+    known = step.products
     products = {line.product_id: known[line.product_id] for line in order.items if line.product_id in known}
     missing = [line.product_id for line in order.items if line.product_id not in products]
     if missing:
@@ -160,7 +176,7 @@ def _create_records(order_id: str, known: dict[str, Product]) -> CreateRecordsOu
     lines = split_lines(order, products)
     if lines.unknown_product_ids:
         raise errors.Unprocessable(f"Unknown products: {', '.join(sorted(set(lines.unknown_product_ids)))}.")
-    rules = catalog_store.list_warranty_rules()
+    rules = list(catalog_store.rule_set(step.rules_version).warranty)
     for _ in range(_SSR_ID_ATTEMPTS):
         record_set = plan_record_set(
             order, solar_lines=lines.solar, products=products, rules=rules, ssr_id=ids.new_ssr_id(), at=now()
