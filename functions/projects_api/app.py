@@ -11,6 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from solar_core.adapters.http import STAFF_ONLY, ResourceId, build_resolver, caller_id
+from solar_core.installations import attention
 from solar_core.installations.models import InstallationStatus, ServiceRequestView
 from solar_core.installations.rerun import RerunStarted, rerun_automation
 from solar_core.installations.views import service_request_by_ssr, service_request_for_order
@@ -73,6 +74,19 @@ def rerun_order_automation(id: ResourceId) -> RerunStarted:
     started = rerun_automation(id, staff_id=caller_id(app))
     metrics.add_metric(name=Metric.AUTOMATION_RERUN, unit=MetricUnit.Count, value=1)
     return started
+
+
+@app.get(
+    "/automation/orders",
+    summary="Orders whose automation is flagged or failed, with the reason (newest first)",
+    tags=["service records"],
+)
+def list_orders_needing_attention(
+    state: Annotated[attention.AttentionState | None, Query(description="flagged or failed; both when absent")] = None,
+    limit: Annotated[int, Query(ge=1, le=attention.MAX_PAGE)] = attention.DEFAULT_PAGE,
+    next_token: Annotated[str | None, Query(max_length=4096)] = None,
+) -> attention.AttentionPage:
+    return attention.needing_attention(state=state, limit=limit, next_token=next_token)
 
 
 @app.get("/opensolar/projects", summary="List installation requests with their OpenSolar sync", tags=["opensolar"])

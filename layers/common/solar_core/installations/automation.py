@@ -17,6 +17,8 @@ from solar_core.installations.tables import AUTOMATION_SK, AuditItem, Automation
 
 logger = Logger(child=True)
 
+# The final states staff must act on (fix the order or the catalog, then re-run): listed by `needing_attention`.
+NEEDS_ATTENTION = (AutomationState.FLAGGED, AutomationState.FAILED)
 # A final state may replace `running`, and `failed` (a redriven execution can still succeed); `created` is for good.
 _REPLACEABLE = (AutomationState.RUNNING.value, AutomationState.FAILED.value)
 
@@ -75,6 +77,7 @@ def _final_item(
         ssr_id=ssr_id,
         attempt=attempt if attempt > 1 else None,
         updated_at=iso(now()),
+        attention=state.value if state in NEEDS_ATTENTION else None,
     )
 
 

@@ -4,7 +4,7 @@ Layout (every item that the read API shows carries `order_id`, so the ByOrder in
 
 | pk | sk | kind | in ByOrder |
 | --- | --- | --- | --- |
-| `ORDER#<order_id>` | `AUTOMATION` | automation state: running/created/skipped/flagged/failed, reason, ssr id | yes |
+| `ORDER#<order_id>` | `AUTOMATION` | automation state (running/created/skipped/flagged/failed), reason, ssr id* | yes |
 | `ORDER#<order_id>` | `SSR` | the one-SSR-per-order guard: ssr id, installation request id, system type and size | no |
 | `ORDER#<order_id>` | `AUDIT#<action>[#r<attempt>]` | audit entry (first write wins, so a replay adds none) | yes |
 | `ORDER#<order_id>` | `MARKER#<side effect>` | once-only claim for an email, a staff notice, a sync request | no |
@@ -12,6 +12,8 @@ Layout (every item that the read API shows carries `order_id`, so the ByOrder in
 | `SSR#<ssr_id>` | `SSR` | the SSR | yes |
 | `SSR#<ssr_id>` | `IR#<installation_request_id>` | the installation request | yes |
 | `SSR#<ssr_id>` | `WARRANTY#<warranty_id>` | one warranty | yes |
+
+* also in the sparse NeedsAttention index (attention, updated_at) while flagged or failed.
 """
 
 from __future__ import annotations
@@ -76,6 +78,18 @@ class ByOrderIndex(GlobalSecondaryIndex["InstallationItem"]):  # type: ignore[no
     sk = UnicodeAttribute(range_key=True)
 
 
+class NeedsAttentionIndex(GlobalSecondaryIndex["InstallationItem"]):  # type: ignore[no-untyped-call]
+    """GSI NeedsAttention(attention, updated_at), sparse: only automation states staff must act on (flagged, failed)
+    carry `attention`, so listing them reads those items alone, newest last."""
+
+    class Meta:
+        index_name = "NeedsAttention"
+        projection = AllProjection()
+
+    attention = UnicodeAttribute(hash_key=True)
+    updated_at = UnicodeAttribute(range_key=True)
+
+
 class InstallationItem(Model):
     """Base of every item in the Installations table; `kind` tells which one a raw item is."""
 
@@ -98,6 +112,9 @@ class AutomationItem(InstallationItem, discriminator="automation"):
     # 1 (absent) for the stream's run; a staff re-run counts on from the attempt it replaces.
     attempt = NumberAttribute(null=True)
     updated_at = UnicodeAttribute()
+    # The state again while staff must act on it (flagged, failed), absent otherwise: the NeedsAttention index's key.
+    attention = UnicodeAttribute(null=True)
+    needs_attention = NeedsAttentionIndex()
 
 
 class OrderGuardItem(InstallationItem, discriminator="order_guard"):
