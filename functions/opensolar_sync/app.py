@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -27,7 +27,6 @@ from solar_core.opensolar.sync import ComeBack, Delivery, Outcome, UnknownInstal
 from solar_core.settings import get_settings
 
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics()
 _RESERVE_MS = 5_000  # left for the bookkeeping after the last OpenSolar call
 
@@ -73,7 +72,6 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
     raise come_back_later(record, outcome.after_s, outcome.detail)
 
 
-@tracer.capture_method
 def _sync(record: SQSRecord, delivery: Delivery) -> Outcome | None:
     try:
         request = SyncRequest.model_validate_json(record.body)
@@ -92,7 +90,6 @@ def _sync(record: SQSRecord, delivery: Delivery) -> Outcome | None:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # One processor per invocation (the local stack runs two pollers in one process). A batch whose every message

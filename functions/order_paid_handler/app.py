@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
@@ -28,7 +28,6 @@ from solar_core.metric_names import Metric
 from solar_core.settings import get_settings
 
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
@@ -45,7 +44,6 @@ def _park(record: DynamoDBRecord, reason: str) -> None:
     metrics.add_metric(name=Metric.STREAM_RECORD_POISONED, unit=MetricUnit.Count, value=1)
 
 
-@tracer.capture_method
 def record_handler(record: DynamoDBRecord) -> None:
     try:
         change = record.dynamodb
@@ -70,7 +68,6 @@ def record_handler(record: DynamoDBRecord) -> None:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -4,7 +4,7 @@ OpenSolar projects, syncs, logs, config, stats, webhook logs and webhook registr
 from http import HTTPStatus
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
@@ -39,7 +39,6 @@ from solar_core.opensolar.staff_changes import (
 from solar_core.opensolar.stats import read_stats
 
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics()
 app = build_resolver()
 
@@ -48,14 +47,12 @@ _ACCEPTED = HTTPStatus.ACCEPTED.value
 
 
 @app.get("/orders/<id>/service-request", tags=["service records"])
-@tracer.capture_method
 def get_order_service_request(id: ResourceId) -> ServiceRequestView:
     logger.append_keys(order_id=id)
     return service_request_for_order(id)
 
 
 @app.get("/service-requests/<ssr_id>", tags=["service records"])
-@tracer.capture_method
 def get_service_request(ssr_id: ResourceId) -> ServiceRequestView:
     logger.append_keys(ssr_id=ssr_id)
     return service_request_by_ssr(ssr_id)
@@ -68,7 +65,6 @@ def get_service_request(ssr_id: ResourceId) -> ServiceRequestView:
     status_code=_ACCEPTED,
     openapi_extensions=STAFF_ONLY,
 )
-@tracer.capture_method
 def rerun_order_automation(id: ResourceId) -> RerunStarted:
     logger.append_keys(order_id=id)
     started = rerun_automation(id, staff_id=caller_id(app))
@@ -223,7 +219,6 @@ def patch_installation_request(
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from ssr_steps import (
     create_records,
@@ -24,7 +24,6 @@ from ssr_steps import (
 from solar_core.errors import InvalidInput
 
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics()
 
 STEPS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
@@ -43,7 +42,6 @@ STEPS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = str(event.get("step", ""))

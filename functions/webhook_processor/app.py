@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -23,7 +23,6 @@ from solar_core.opensolar.processing import process_delivery
 from solar_core.settings import get_settings
 
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics()
 
 _METRIC_OF = {
@@ -34,7 +33,6 @@ _METRIC_OF = {
 }
 
 
-@tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
     try:
         change = InboundChange.model_validate_json(record.body)
@@ -51,7 +49,6 @@ def record_handler(record: SQSRecord) -> None:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # One processor per invocation (the local stack runs two pollers in one process).

@@ -8,7 +8,6 @@ from typing import Annotated, Self
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -18,6 +17,7 @@ from pydantic import (
 )
 
 from solar_core.catalog.storable import ExtraSpec, JsonNumber, Measure, SpecName
+from solar_core.lazy_model import LazyModel
 
 
 def _id_as_string(value: object) -> object:
@@ -78,7 +78,7 @@ class RuleType(StrEnum):
     REQUIRES = "REQUIRES"
 
 
-class ProductSpecs(BaseModel):
+class ProductSpecs(LazyModel):
     """Technical specs the size checks read; unknown keys are kept for display."""
 
     model_config = ConfigDict(extra="allow", json_schema_extra={"propertyNames": {"minLength": 1}})
@@ -93,7 +93,7 @@ class ProductSpecs(BaseModel):
     hybrid: StrictBool | None = None
 
 
-class ProductIn(BaseModel):
+class ProductIn(LazyModel):
     """Body of `PUT /products/{id}`."""
 
     model_config = ConfigDict(extra="forbid")
@@ -128,14 +128,14 @@ class Product(ProductIn):
         return f"{self.name} ({self.sku})"
 
 
-class PackageItem(BaseModel):
+class PackageItem(LazyModel):
     model_config = ConfigDict(extra="forbid")
 
     product_id: Identifier
     quantity: Annotated[int, Field(gt=0, le=10000), JsonNumber]
 
 
-class PackageIn(BaseModel):
+class PackageIn(LazyModel):
     """Body of `PUT /packages/{id}`."""
 
     model_config = ConfigDict(extra="forbid")
@@ -153,7 +153,7 @@ class Package(PackageIn):
     updated_at: str
 
 
-class CompatibilityRuleIn(BaseModel):
+class CompatibilityRuleIn(LazyModel):
     """Body of `POST /products/compatibility/rules`."""
 
     model_config = ConfigDict(extra="forbid")
@@ -172,13 +172,13 @@ class CompatibilityRule(CompatibilityRuleIn):
     created_at: str
 
 
-class CompatibilityRuleList(BaseModel):
+class CompatibilityRuleList(LazyModel):
     """Answer of `GET /products/compatibility/rules`."""
 
     items: list[CompatibilityRule]
 
 
-class WarrantyRuleIn(BaseModel):
+class WarrantyRuleIn(LazyModel):
     """Body of `POST /warranty-rules`: a rule for one product or for a whole category."""
 
     # The document says what `_names_what_it_covers` checks, so a client (or a generator) can tell beforehand.
@@ -213,26 +213,26 @@ class WarrantyRule(WarrantyRuleIn):
     created_at: str
 
 
-class WarrantyRuleList(BaseModel):
+class WarrantyRuleList(LazyModel):
     """Answer of `GET /warranty-rules`."""
 
     items: list[WarrantyRule]
 
 
-class CheckProductsIn(BaseModel):
+class CheckProductsIn(LazyModel):
     model_config = ConfigDict(extra="forbid")
 
     product_a_id: Identifier
     product_b_id: Identifier
 
 
-class ValidatePackageIn(BaseModel):
+class ValidatePackageIn(LazyModel):
     model_config = ConfigDict(extra="forbid")
 
     package_id: Identifier
 
 
-class PairCheck(BaseModel):
+class PairCheck(LazyModel):
     """The rules engine's verdict on one pair of products."""
 
     product_a_id: str
@@ -244,7 +244,7 @@ class PairCheck(BaseModel):
     rule_type: RuleType | None = None
 
 
-class CompatibilityReport(BaseModel):
+class CompatibilityReport(LazyModel):
     """Pairwise rules and required companions over every distinct product of a package or order."""
 
     valid: bool
@@ -253,7 +253,7 @@ class CompatibilityReport(BaseModel):
     compatibility_checks: list[PairCheck] = Field(default_factory=list)
 
 
-class SizeReport(BaseModel):
+class SizeReport(LazyModel):
     """Findings of the system-size checks (inverter power, PV array, battery capacity and voltage)."""
 
     valid: bool
@@ -261,7 +261,7 @@ class SizeReport(BaseModel):
     warnings: list[str] = Field(default_factory=list)
 
 
-class PackageReport(BaseModel):
+class PackageReport(LazyModel):
     """Both checks of a set of lines; valid overall only when both are."""
 
     compatibility: CompatibilityReport
@@ -269,13 +269,13 @@ class PackageReport(BaseModel):
     overall_valid: bool
 
 
-class ProductSummary(BaseModel):
+class ProductSummary(LazyModel):
     id: str
     name: str
     sku: str
 
 
-class ProductPairCheck(BaseModel):
+class ProductPairCheck(LazyModel):
     """Answer of `POST /products/compatibility/check-products/`."""
 
     product_a: ProductSummary
@@ -287,7 +287,7 @@ class ProductPairCheck(BaseModel):
     rule_type: RuleType | None = None
 
 
-class PackageSummary(BaseModel):
+class PackageSummary(LazyModel):
     id: str
     name: str
     system_size: float | None

@@ -9,7 +9,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BeforeValidator, ConfigDict, Field
+
+from solar_core.lazy_model import LazyModel
 
 
 def _lenient_datetime(value: Any) -> Any:
@@ -28,7 +30,7 @@ def _lenient_datetime(value: Any) -> Any:
 OpenSolarDateTime = Annotated[datetime | None, BeforeValidator(_lenient_datetime)]
 
 
-class _Answer(BaseModel):
+class _Answer(LazyModel):
     model_config = ConfigDict(extra="ignore")
 
 
@@ -63,7 +65,7 @@ class OpenSolarProject(_Answer):
     project_installed: OpenSolarDateTime = None
 
 
-class NewContact(BaseModel):
+class NewContact(LazyModel):
     """One entry of `contacts_new`."""
 
     first_name: str = ""
@@ -72,7 +74,7 @@ class NewContact(BaseModel):
     phone: str = ""
 
 
-class ProjectFields(BaseModel):
+class ProjectFields(LazyModel):
     """What our sync sends on update (PATCH): the identifier and the site. Notes and the lead source are set on create
     only, so a re-sync never overwrites what installers wrote in OpenSolar."""
 
@@ -98,13 +100,13 @@ class NewProject(ProjectFields):
     contacts_new: list[NewContact] = Field(default_factory=list)
 
 
-class StageChange(BaseModel):
+class StageChange(LazyModel):
     """`PATCH .../projects/{id}/` body that moves a project to a workflow stage."""
 
     workflow: WorkflowStage
 
 
-class WebhookSettings(BaseModel):
+class WebhookSettings(LazyModel):
     """`POST/PATCH .../webhooks/`: our endpoint, the fields that trigger a delivery and those it carries, and the secret
     header (OpenSolar keeps `headers` as a string holding JSON)."""
 
@@ -116,7 +118,7 @@ class WebhookSettings(BaseModel):
     headers: str
 
 
-class WebhookSwitch(BaseModel):
+class WebhookSwitch(LazyModel):
     """`PATCH .../webhooks/{id}/` turning a webhook on or off."""
 
     enabled: bool

@@ -115,7 +115,8 @@ class IntegrationConfig(BaseModel):
 class IntegrationConfigIn(IntegrationConfig):
     """The body of `PUT /opensolar/config`: the whole config (absent fields take their defaults); typos are refused."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Only the PUT route validates it: built then, not on every cold start of the functions that read the config.
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class _ConfigProvider(BaseProvider):

@@ -62,7 +62,8 @@ class OpenSolarDelivery(BaseModel):
 class LegacyDelivery(BaseModel):
     """`{"event": "project.<name>", "project_id", "data": {...}}`: no event id and no time of its own."""
 
-    model_config = ConfigDict(extra="ignore", hide_input_in_errors=True)
+    # Only the CRM's old-format deliveries use it (OpenSolar sends the other format): built on the first of them.
+    model_config = ConfigDict(extra="ignore", hide_input_in_errors=True, defer_build=True)
 
     event: Literal[
         "project.status_changed",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from solar_core.installations.models import InstallationStatus, SystemType
+from solar_core.lazy_model import LazyModel
 from solar_core.orders.models import Address
 
 SyncStatus = Literal["pending", "synced", "failed"]
@@ -14,7 +15,7 @@ WebhookStatus = Literal["received", "processed", "ignored", "error"]
 ProjectId = Annotated[str, Field(min_length=1, max_length=64)]
 
 
-class OpenSolarStage(BaseModel):
+class OpenSolarStage(LazyModel):
     """Where the project stands in OpenSolar: its workflow stage (per-org ids) and the milestone (0 presale, 1 lock
     pricing, 2 sold, 3 installed, 4 other)."""
 
@@ -23,7 +24,7 @@ class OpenSolarStage(BaseModel):
     milestone: int | None = None
 
 
-class Project(BaseModel):
+class Project(LazyModel):
     """An installation request with its OpenSolar link; `id` is the installation request id."""
 
     id: str
@@ -46,32 +47,32 @@ class Project(BaseModel):
     last_attempt_at: str | None = None
 
 
-class ProjectPage(BaseModel):
+class ProjectPage(LazyModel):
     items: list[Project]
     next_token: str | None = Field(description="Pass it back to read the next page; null on the last page.")
 
 
-class SyncQueued(BaseModel):
+class SyncQueued(LazyModel):
     queued: bool
 
 
-class BulkSyncIn(BaseModel):
+class BulkSyncIn(LazyModel):
     model_config = ConfigDict(extra="forbid")
 
     ids: list[ProjectId] = Field(min_length=1, max_length=100, description="Installation request ids.")
 
 
-class RefusedId(BaseModel):
+class RefusedId(LazyModel):
     id: str
     reason: str
 
 
-class BulkSyncQueued(BaseModel):
+class BulkSyncQueued(LazyModel):
     queued: list[str]
     rejected: list[RefusedId]
 
 
-class SyncLogEntry(BaseModel):
+class SyncLogEntry(LazyModel):
     at: str
     operation: str = Field(description="create, update, lookup (after a lost answer) or read (live status).")
     success: bool
@@ -81,11 +82,11 @@ class SyncLogEntry(BaseModel):
     error: str | None = None
 
 
-class SyncLogList(BaseModel):
+class SyncLogList(LazyModel):
     items: list[SyncLogEntry]
 
 
-class SyncStats(BaseModel):
+class SyncStats(LazyModel):
     """The figures operators watch; counted as syncs happen, not from the logs."""
 
     sync_success_rate: float | None = Field(description="Succeeded ÷ (succeeded + failed) attempts; null before any.")
@@ -98,7 +99,7 @@ class SyncStats(BaseModel):
     throttled_attempts: int = Field(description="Attempts OpenSolar answered with 429 (not failures).")
 
 
-class WebhookLogEntry(BaseModel):
+class WebhookLogEntry(LazyModel):
     event_key: str = Field(description="model:model_id:event_id, or legacy:<hash of the body> for the named events.")
     received_at: str
     status: WebhookStatus
@@ -107,6 +108,6 @@ class WebhookLogEntry(BaseModel):
     payload: Any = Field(description="The delivery as OpenSolar sent it.")
 
 
-class WebhookLogList(BaseModel):
+class WebhookLogList(LazyModel):
     items: list[WebhookLogEntry]
     next_token: str | None = None

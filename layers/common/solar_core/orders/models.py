@@ -7,10 +7,11 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from solar_core.catalog.models import Identifier, UtcTimestamp
 from solar_core.catalog.storable import JsonNumber
+from solar_core.lazy_model import LazyModel
 
 _MONEY_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
 # No control characters (C0, DEL, C1) or spaces; spelled out because JSON Schema's `\s` and Python's differ (U+0085).
@@ -51,7 +52,7 @@ class PaymentStatus(StrEnum):
     REFUNDED = "refunded"
 
 
-class Address(BaseModel):
+class Address(LazyModel):
     model_config = ConfigDict(extra="ignore")
 
     street: str = ""
@@ -64,7 +65,7 @@ class Address(BaseModel):
     lon: Annotated[float | None, JsonNumber] = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
 
 
-class Customer(BaseModel):
+class Customer(LazyModel):
     model_config = ConfigDict(extra="ignore")
 
     customer_id: Identifier
@@ -80,7 +81,7 @@ class Customer(BaseModel):
         return f"{self.first_name} {self.last_name}".strip()
 
 
-class OrderLine(BaseModel):
+class OrderLine(LazyModel):
     model_config = ConfigDict(extra="ignore")
 
     product_id: Identifier
@@ -89,7 +90,7 @@ class OrderLine(BaseModel):
     serial_numbers: list[str] = Field(default_factory=list, max_length=10000)
 
 
-class OrderIn(BaseModel):
+class OrderIn(LazyModel):
     """Body of `PUT /orders/{id}`; `order_id` may be omitted (the path gives it) but must match when present.
 
     `updated_at` (any ISO 8601 form, stored as UTC with Z) orders the CRM's writes: an older one is refused.
