@@ -2,46 +2,21 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SerializationInfo, SerializerFunctionWrapHandler, model_serializer
+from pydantic import ConfigDict, Field, SerializationInfo, SerializerFunctionWrapHandler, model_serializer
 
 from solar_core.catalog.models import PackageItem, Product
 from solar_core.installations.ids import attempt_of
+from solar_core.installations.statuses import AutomationState as AutomationState  # noqa: PLC0414 - re-exported
+from solar_core.installations.statuses import InstallationStatus as InstallationStatus  # noqa: PLC0414 - re-exported
+from solar_core.installations.statuses import SsrStatus as SsrStatus  # noqa: PLC0414 - re-exported
+from solar_core.installations.statuses import SystemType as SystemType  # noqa: PLC0414 - re-exported
+from solar_core.lazy_model import LazyModel
 from solar_core.orders.models import Address
 
 
-class AutomationState(StrEnum):
-    """Where the paid-order automation of one order stands; every state but `running` is final."""
-
-    RUNNING = "running"
-    CREATED = "created"
-    SKIPPED = "skipped"
-    FLAGGED = "flagged"
-    FAILED = "failed"
-
-
-class SystemType(StrEnum):
-    SOLAR = "solar"
-    HYBRID = "hybrid"
-
-
-class SsrStatus(StrEnum):
-    PENDING = "PENDING"
-
-
-class InstallationStatus(StrEnum):
-    """An installation request's status (contract.md): pending → scheduled → in_progress → completed, or cancelled."""
-
-    PENDING = "pending"
-    SCHEDULED = "scheduled"
-    IN_PROGRESS = "in_progress"
-    COMPLETED = "completed"
-    CANCELLED = "cancelled"
-
-
-class _OmitNone(BaseModel):
+class _OmitNone(LazyModel):
     """Optional fields the contract marks with `?` are left out rather than sent as null."""
 
     @model_serializer(mode="wrap")
@@ -50,7 +25,7 @@ class _OmitNone(BaseModel):
         return {key: value for key, value in dumped.items() if value is not None}
 
 
-class EquipmentLine(BaseModel):
+class EquipmentLine(LazyModel):
     """One solar line of the order as the SSR remembers it (for the confirmation and staff)."""
 
     product_id: str
@@ -59,7 +34,7 @@ class EquipmentLine(BaseModel):
     quantity: int
 
 
-class ServiceSystemRecord(BaseModel):
+class ServiceSystemRecord(LazyModel):
     """The SSR: one per paid solar order."""
 
     ssr_id: str
@@ -72,7 +47,7 @@ class ServiceSystemRecord(BaseModel):
     equipment: list[EquipmentLine] = Field(default_factory=list)
 
 
-class InstallationRequest(BaseModel):
+class InstallationRequest(LazyModel):
     id: str
     status: InstallationStatus
     installation_type: SystemType
@@ -93,7 +68,7 @@ class Warranty(_OmitNone):
     rule_source: str | None = None
 
 
-class AuditEntry(BaseModel):
+class AuditEntry(LazyModel):
     at: str
     action: str
     detail: str
@@ -104,7 +79,7 @@ class Automation(_OmitNone):
     reason: str | None = None
 
 
-class ServiceRequestView(BaseModel):
+class ServiceRequestView(LazyModel):
     """The answer of `GET /orders/{id}/service-request` and `GET /service-requests/{ssr_id}` (contract.md)."""
 
     ssr: ServiceSystemRecord | None
@@ -119,7 +94,7 @@ class ServiceRequestView(BaseModel):
 # every state in the execution history. The steps that need the customer's email or phone read them.
 
 
-class StepInput(BaseModel):
+class StepInput(LazyModel):
     """Fields every step receives; extra keys (the step name, execution details) are ignored."""
 
     model_config = ConfigDict(extra="ignore")
@@ -137,7 +112,7 @@ class SsrStepInput(StepInput):
     ssr_id: str = Field(min_length=1, max_length=64)
 
 
-class OrderFacts(BaseModel):
+class OrderFacts(LazyModel):
     """What messages say about an order: its number, its branch and the customer's first name."""
 
     order_number: str = Field(min_length=1, max_length=64)
@@ -145,7 +120,7 @@ class OrderFacts(BaseModel):
     first_name: str = Field(min_length=1, max_length=100)
 
 
-class CreatedRecords(BaseModel):
+class CreatedRecords(LazyModel):
     """The order's record set as the steps after CreateRecords need it: the ids, the system's type and size."""
 
     ssr_id: str = Field(min_length=1, max_length=64)
@@ -168,7 +143,7 @@ class OrderSummary(OrderFacts):
     rules_version: str | None = None
 
 
-class CatalogView(BaseModel):
+class CatalogView(LazyModel):
     """What a step is handed of the catalog in the workflow's state, as LoadOrder read it: the order's products (the
     ones missing are read) and the rules' version token (the rules are kept in memory per token; None: read them)."""
 
@@ -214,20 +189,20 @@ class FailureInput(StepInput):
     cause: str = Field(default="", max_length=32768)
 
 
-class ValidationOutcome(BaseModel):
+class ValidationOutcome(LazyModel):
     valid: bool
     errors: list[str]
     warnings: list[str]
 
 
-class InstallationRequestRef(BaseModel):
+class InstallationRequestRef(LazyModel):
     """What the confirmation email says of the installation request: its id and status, nothing personal."""
 
     id: str
     status: InstallationStatus
 
 
-class ConfirmationContent(BaseModel):
+class ConfirmationContent(LazyModel):
     """What the confirmation email shows of the records (no contact details), handed on by CreateRecords."""
 
     ssr: ServiceSystemRecord

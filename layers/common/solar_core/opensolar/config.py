@@ -29,7 +29,7 @@ from solar_core import errors
 from solar_core.aws_clients import client
 from solar_core.aws_errors import parameter_error, upstream_error
 from solar_core.installations.clock import iso, now
-from solar_core.installations.models import InstallationStatus
+from solar_core.installations.statuses import InstallationStatus
 from solar_core.settings import get_settings
 
 CONFIG_PK = "CONFIG"

@@ -22,7 +22,7 @@ from solar_core import errors
 from solar_core.installations import records
 from solar_core.installations.audit import audit_item
 from solar_core.installations.clock import iso, now
-from solar_core.installations.models import InstallationStatus
+from solar_core.installations.statuses import InstallationStatus
 from solar_core.installations.tables import InstallationRequestItem
 from solar_core.opensolar import links, request_status, webhook_log
 from solar_core.opensolar.api_models import OpenSolarProject, WorkflowStage

@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 from boto3.dynamodb.types import TypeSerializer
@@ -32,7 +32,6 @@ from solar_core.aws_errors import (
     upstream_error,
 )
 from solar_core.installations.clock import iso, now
-from solar_core.installations.models import InstallationRequest
 from solar_core.installations.tables import AddressMap, as_map, connection
 from solar_core.opensolar.api_models import OpenSolarProject
 from solar_core.opensolar.messages import SyncReason, SyncRequest
@@ -47,6 +46,9 @@ from solar_core.opensolar.tables import (
     link_pk,
 )
 from solar_core.settings import get_settings
+
+if TYPE_CHECKING:  # only new_link's signature names it: importing the models module costs every sync's cold start
+    from solar_core.installations.models import InstallationRequest
 
 logger = Logger(child=True)
 

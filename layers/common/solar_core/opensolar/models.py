@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field
 
-from solar_core.installations.models import InstallationStatus, SystemType
+from solar_core.installations.statuses import InstallationStatus, SystemType
 from solar_core.lazy_model import LazyModel
 from solar_core.orders.models import Address
 

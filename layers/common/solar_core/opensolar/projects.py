@@ -16,7 +16,7 @@ from pynamodb.pagination import ResultIterator
 from solar_core import errors
 from solar_core.aws_errors import storage_error
 from solar_core.installations.clock import iso, now
-from solar_core.installations.models import InstallationStatus
+from solar_core.installations.statuses import InstallationStatus
 from solar_core.installations.tables import plain
 from solar_core.opensolar import backfill, links, messages
 from solar_core.opensolar.client import client_for

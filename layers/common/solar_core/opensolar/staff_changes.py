@@ -14,7 +14,7 @@ from solar_core import errors
 from solar_core.installations import records
 from solar_core.installations.audit import audit_item
 from solar_core.installations.clock import iso, now
-from solar_core.installations.models import InstallationStatus, SystemType
+from solar_core.installations.statuses import InstallationStatus, SystemType
 from solar_core.installations.tables import InstallationRequestItem
 from solar_core.opensolar import backfill, links, messages, request_status
 from solar_core.opensolar.config import load_config

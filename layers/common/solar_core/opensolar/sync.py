@@ -20,7 +20,7 @@ from pynamodb.expressions.update import Action
 
 from solar_core import errors
 from solar_core.installations.clock import iso, now
-from solar_core.installations.models import InstallationStatus, SystemType
+from solar_core.installations.statuses import InstallationStatus, SystemType
 from solar_core.opensolar import backfill, links
 from solar_core.opensolar.api_models import (
     NewContact,
