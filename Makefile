@@ -9,7 +9,7 @@ CHECKOV_VENV := .venv-checkov
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: setup setup-sam setup-checkov demo up test test-fast lint format validate build bench soak openapi redrive clean
+.PHONY: setup setup-sam setup-checkov setup-browser demo up test test-fast lint format validate build bench soak openapi redrive clean
 
 $(VENV)/.installed: requirements-dev.txt layers/common/requirements.txt
 	$(PYTHON_BASE) -m venv $(VENV)
@@ -35,13 +35,19 @@ setup-sam: $(SAM_VENV)/.installed    ## aws-sam-cli in its own virtualenv (it pi
 
 setup-checkov: $(CHECKOV_VENV)/.installed  ## checkov in its own virtualenv (its pins clash with the runtime's)
 
+setup-browser:                       ## Debian's chromium for the console's browser test (Playwright downloads none)
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get install -y -q chromium >/dev/null || { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium >/dev/null; }; }
+	@chromium --version 2>/dev/null
+
 demo: setup                          ## start a fresh local stack, run the scripted scenario, stop
 	$(PY) -m local demo
 
 up: setup                            ## run the local stack in the foreground (Ctrl-C stops it)
 	$(PY) -m local up
 
-test: setup validate build lint      ## everything: validate, build, lint, unit, integration, contract, e2e
+test: setup setup-browser validate build lint  ## everything: validate, build, lint, unit, integration, contract, e2e
 	$(PY) -m pytest -n 2 --dist loadgroup
 
 test-fast: setup                     ## unit tests only

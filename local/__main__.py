@@ -10,7 +10,7 @@ import threading
 import time
 from pathlib import Path
 
-from local.state_file import DEFAULT_STATE_FILE
+from local.state_file import DEFAULT_STATE_FILE, console_link
 from local.template import TEMPLATE_PATH
 
 
@@ -88,6 +88,8 @@ def _up(arguments: argparse.Namespace) -> int:
             "ready in %.1f s; state in %s", time.perf_counter() - started, arguments.state_file
         )
         print(f"API: {state['api_url']}", flush=True)
+        if state.get("staff_token"):
+            print(f"Console (signed in as staff): {console_link(state)}", flush=True)
         while not stopping.wait(0.5):
             pass
     finally:

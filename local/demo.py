@@ -39,6 +39,7 @@ from local.sample_catalog import (
     sample_order,
 )
 from local.stack_process import StackProcess
+from local.state_file import console_link
 
 BMS = {
     "sku": "BMS-48V",
@@ -386,4 +387,8 @@ def run_demo(opensolar_url: str | None = None) -> int:
         print(f"✗ the stack exited with {exit_code}")
     ok = not demo.api.failures and exit_code == 0
     print("All steps answered as expected." if ok else f"{len(demo.api.failures)} step(s) failed.")
+    heading("The operator console")
+    print(f"This demo's console was {console_link(state)}")
+    print("That stack has stopped now: `make up` runs one and prints its console link the same way (signed in as")
+    print("staff). On AWS the page is the stack's `ConsoleUrl` output, where staff sign in with their Cognito user.")
     return 0 if ok else 1

@@ -69,7 +69,10 @@ class HandlerRegistry:
         self._specs = dict(specs)
         self._by_name = {spec.name: spec.logical_id for spec in specs.values()}
         self._by_name |= {spec.arn: spec.logical_id for spec in specs.values()}
-        self._handlers: dict[str, Handler] = {}
+        # Idle "containers" per function: a handler module loaded once per container, handling one event at a time as
+        # Lambda does (module state such as Powertools' resolver or BatchProcessor is not meant for two at once).
+        self._idle: dict[str, list[Handler]] = {}
+        self._containers: dict[str, int] = {}
         self._lock = threading.Lock()
         for layer_dir in layer_dirs:
             if str(layer_dir) not in sys.path:
@@ -91,24 +94,34 @@ class HandlerRegistry:
     def invoke(self, logical_id: str, event: Any) -> Any:
         """Run the handler; its result comes back as JSON would (the runtime serialises it), errors propagate."""
         spec = self._specs[logical_id]
-        handler = self._handler(spec)
-        result = handler(event, LambdaContext(spec))
+        handler = self._take(spec)
+        try:
+            result = handler(event, LambdaContext(spec))
+        finally:
+            with self._lock:
+                self._idle[spec.logical_id].append(handler)
         try:
             return json.loads(json.dumps(result))
         except (TypeError, ValueError) as error:
             raise ResultNotSerializable(f"{logical_id} returned a result that is not JSON: {error}") from error
 
-    def _handler(self, spec: FunctionSpec) -> Handler:
+    def _take(self, spec: FunctionSpec) -> Handler:
+        """An idle container's handler, or a new container's when every one is busy (concurrent events scale out)."""
         with self._lock:
-            if spec.logical_id not in self._handlers:
-                self._handlers[spec.logical_id] = self._load(spec)
-            return self._handlers[spec.logical_id]
+            idle = self._idle.setdefault(spec.logical_id, [])
+            if idle:
+                return idle.pop()
+            number = self._containers.get(spec.logical_id, 0) + 1
+            self._containers[spec.logical_id] = number
+            # Loading under the lock: two first events do not import one module twice at the same moment.
+            return self._load(spec, number)
 
     @staticmethod
-    def _load(spec: FunctionSpec) -> Handler:
+    def _load(spec: FunctionSpec, container: int = 1) -> Handler:
         if not spec.module_file.is_file():
             raise FileNotFoundError(f"{spec.logical_id}: no handler file {spec.module_file}")
-        module = load_module(spec.module_file, f"local_function_{spec.logical_id}")
+        suffix = "" if container == 1 else f"_{container}"
+        module = load_module(spec.module_file, f"local_function_{spec.logical_id}{suffix}")
         handler: Handler = getattr(module, spec.function)
-        logger.info("loaded %s from %s", spec.logical_id, spec.module_file)
+        logger.info("loaded %s from %s (container %d)", spec.logical_id, spec.module_file, container)
         return handler

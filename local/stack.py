@@ -161,6 +161,7 @@ class LocalStack:
             self._configure_opensolar(api_url, users["staff"].id_token, opensolar_url, opensolar_credentials)
         self.state = {
             "api_url": api_url,
+            "console_url": f"{api_url}/console/" if api_url else "",
             "aws_endpoint_url": endpoint,
             "readback_url": readback_url,
             "region": self.options.region,

@@ -31,3 +31,8 @@ def read_state(path: Path) -> dict[str, Any]:
 def remove_state(path: Path) -> None:
     """Forget the stack (it has stopped)."""
     path.unlink(missing_ok=True)
+
+
+def console_link(state: dict[str, Any]) -> str:
+    """The operator console, signed in with the stack's staff token (in the fragment: never sent to a server)."""
+    return f"{state['console_url']}#token={state['staff_token']}"

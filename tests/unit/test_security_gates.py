@@ -82,23 +82,41 @@ def test_every_table_queue_and_topic_is_encrypted_at_rest() -> None:
         assert topic["Properties"].get("KmsMasterKeyId"), logical_id
 
 
-def test_the_webhook_route_the_only_one_without_an_authorizer_is_throttled_below_the_rest() -> None:
-    api = RESOURCES["HttpApi"]["Properties"]
-    default = api["DefaultRouteSettings"]
-    webhook_events = [
-        event["Properties"]
-        for function in resources_of_type(TEMPLATE, "AWS::Serverless::Function").values()
+def open_routes() -> dict[str, tuple[str, dict[str, Any]]]:
+    """`METHOD /path` → (function logical id, function) for every route without an authorizer."""
+    return {
+        f"{event['Properties']['Method']} {event['Properties']['Path']}": (logical_id, function)
+        for logical_id, function in resources_of_type(TEMPLATE, "AWS::Serverless::Function").items()
         for event in function["Properties"].get("Events", {}).values()
         if event["Type"] == "HttpApi" and event["Properties"].get("Auth", {}).get("Authorizer") == "NONE"
-    ]
-    assert {f"{event['Method']} {event['Path']}" for event in webhook_events} == {
+    }
+
+
+def test_only_the_webhook_and_the_console_page_go_without_an_authorizer() -> None:
+    assert set(open_routes()) == {
         "POST /opensolar/webhook",
         "POST /opensolar/webhook/",
+        "GET /console",
+        "GET /console/",
+        "GET /console/{file}",
     }
-    for event in webhook_events:
-        limits = api["RouteSettings"][f"{event['Method']} {event['Path']}"]
+
+
+def test_the_webhook_route_is_throttled_below_the_rest() -> None:
+    api = RESOURCES["HttpApi"]["Properties"]
+    default = api["DefaultRouteSettings"]
+    for route in ("POST /opensolar/webhook", "POST /opensolar/webhook/"):
+        limits = api["RouteSettings"][route]
         assert 0 < limits["ThrottlingRateLimit"] < default["ThrottlingRateLimit"]
         assert 0 < limits["ThrottlingBurstLimit"] < default["ThrottlingBurstLimit"]
+
+
+def test_the_console_page_is_served_by_a_function_that_can_touch_no_data() -> None:
+    served_by = {logical_id for route, (logical_id, _) in open_routes().items() if route.startswith("GET /console")}
+    assert served_by == {"ConsoleFunction"}
+    console = RESOURCES["ConsoleFunction"]["Properties"]
+    assert "Policies" not in console
+    assert set(console["Environment"]["Variables"]) == {"STAFF_USER_POOL_CLIENT_ID"}
 
 
 def test_the_api_writes_access_logs_without_personal_data() -> None:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 from enum import StrEnum
-from typing import Any
 
 from pydantic import BaseModel, Field
-from pynamodb.pagination import ResultIterator
 
 from solar_core.installations.automation import NEEDS_ATTENTION, attempt_of
 from solar_core.installations.models import AutomationState
 from solar_core.installations.tables import AutomationItem
-from solar_core.opensolar.paging import page_through
+from solar_core.opensolar.paging import newest_first, page_through
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 100
@@ -41,17 +38,10 @@ class AttentionPage(BaseModel):
 def needing_attention(*, state: AttentionState | None, limit: int, next_token: str | None) -> AttentionPage:
     """Flagged and failed orders, newest first within each state (flagged first when unfiltered)."""
     states = [state.value] if state else [value.value for value in NEEDS_ATTENTION]
-    partitions = [functools.partial(_newest_first, value) for value in states]
+    partitions = [newest_first(AutomationItem.needs_attention, value) for value in states]
     filters = {"state": state.value if state else None}
     found, token = page_through(partitions, kind=AutomationItem, limit=limit, next_token=next_token, filters=filters)
     return AttentionPage(items=[_entry(item) for item in found], next_token=token)
-
-
-def _newest_first(state: str, limit: int, start_key: dict[str, Any] | None) -> ResultIterator[Any]:
-    results: ResultIterator[Any] = AutomationItem.needs_attention.query(
-        state, scan_index_forward=False, limit=limit, last_evaluated_key=start_key
-    )
-    return results
 
 
 def _entry(item: AutomationItem) -> OrderNeedingAttention:

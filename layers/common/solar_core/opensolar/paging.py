@@ -20,6 +20,18 @@ PartitionQuery = Callable[[int, dict[str, Any] | None], ResultIterator[Any]]
 """`query(limit, start_key)`: one index partition's items from `start_key` on."""
 
 
+def newest_first(index: Any, hash_key: str) -> PartitionQuery:
+    """The partition `hash_key` of a (pynamodb) index, highest range key first: the newest first when it is a time."""
+
+    def query(limit: int, start_key: dict[str, Any] | None) -> ResultIterator[Any]:
+        results: ResultIterator[Any] = index.query(
+            hash_key, scan_index_forward=False, limit=limit, last_evaluated_key=start_key
+        )
+        return results
+
+    return query
+
+
 def make_token(position: int, start_key: dict[str, Any] | None, filters: dict[str, str | None]) -> str:
     """The token for going on at partition `position`, from `start_key` (DynamoDB's LastEvaluatedKey)."""
     document = {"p": position, "k": start_key, "f": filters}

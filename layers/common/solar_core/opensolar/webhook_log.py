@@ -3,7 +3,6 @@ logs API and the stats."""
 
 from __future__ import annotations
 
-import functools
 import json
 from datetime import datetime
 from typing import Any
@@ -12,7 +11,6 @@ from pynamodb.exceptions import QueryError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
-from pynamodb.pagination import ResultIterator
 
 from solar_core import errors
 from solar_core.aws_errors import storage_error
@@ -21,7 +19,7 @@ from solar_core.opensolar.inbox import DELIVERY_SK, ERROR, IGNORED, PROCESSED, R
 
 __all__ = ["ERROR", "IGNORED", "PROCESSED", "RECEIVED", "errors_since", "list_logs", "mark", "processed"]
 from solar_core.opensolar.models import WebhookLogEntry, WebhookLogList
-from solar_core.opensolar.paging import page_through
+from solar_core.opensolar.paging import newest_first, page_through
 from solar_core.opensolar.tables import IntegrationItem, WebhookItem
 
 # With no filter, the log shows what needs attention first.
@@ -70,17 +68,10 @@ def errors_since(moment: datetime) -> int:
 def list_logs(*, status: str | None, limit: int, next_token: str | None) -> WebhookLogList:
     """Deliveries, newest first within each status; errors, then unprocessed, processed and ignored when unfiltered."""
     statuses = [status] if status else list(_UNFILTERED_ORDER)
-    partitions = [functools.partial(_newest_first, value) for value in statuses]
+    partitions = [newest_first(IntegrationItem.webhook_logs, value) for value in statuses]
     filters = {"status": status}
     found, token = page_through(partitions, kind=WebhookItem, limit=limit, next_token=next_token, filters=filters)
     return WebhookLogList(items=[_entry(item) for item in found], next_token=token)
-
-
-def _newest_first(status: str, limit: int, start_key: dict[str, Any] | None) -> ResultIterator[Any]:
-    results: ResultIterator[Any] = IntegrationItem.webhook_logs.query(
-        status, scan_index_forward=False, limit=limit, last_evaluated_key=start_key
-    )
-    return results
 
 
 def _entry(item: WebhookItem) -> WebhookLogEntry:
