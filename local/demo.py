@@ -11,6 +11,8 @@ the tests.
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -376,6 +378,12 @@ def run_demo(opensolar_url: str | None = None) -> int:
         try:
             for part in SCENARIO:
                 part(demo)
+            if sys.stdin.isatty() and not demo.api.failures:
+                heading("The operator console")
+                print(f"Open {console_link(state)}")
+                print("(signed in as staff). The stack stays up for it until you press Enter.", flush=True)
+                with contextlib.suppress(EOFError, KeyboardInterrupt):
+                    input()
         finally:
             exit_code = stack.stop()
             if demo.api.failures or exit_code != 0:
@@ -387,8 +395,7 @@ def run_demo(opensolar_url: str | None = None) -> int:
         print(f"✗ the stack exited with {exit_code}")
     ok = not demo.api.failures and exit_code == 0
     print("All steps answered as expected." if ok else f"{len(demo.api.failures)} step(s) failed.")
-    heading("The operator console")
-    print(f"This demo's console was {console_link(state)}")
-    print("That stack has stopped now: `make up` runs one and prints its console link the same way (signed in as")
-    print("staff). On AWS the page is the stack's `ConsoleUrl` output, where staff sign in with their Cognito user.")
+    print(f"The console of this demo's stack: {console_link(state)}")
+    print("`make up` runs a stack and prints its console link the same way (signed in as staff); on AWS the page is")
+    print("the stack's `ConsoleUrl` output, where staff sign in with their Cognito user.")
     return 0 if ok else 1

@@ -266,9 +266,36 @@ def test_the_console_reads_on_a_phone_and_asks_for_sign_in_without_a_token(
     # when signed in by the link, the page fits the phone's width (wide tables scroll inside their own box)
     page.goto(console_link(local_stack))
     expect(page.locator("#app")).to_be_visible()
-    expect(page.locator("#fig-success")).not_to_have_text("\u2013")
+    expect(page.locator("#count-synced")).to_have_text(re.compile(r"^\d+$"))
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     # and the first Tab reaches the skip link
     page.keyboard.press("Tab")
     expect(page.locator(".skip")).to_be_focused()
     assert page.problems == []  # type: ignore[attr-defined]
+
+
+def test_staff_sign_in_with_their_cognito_user_and_sign_out(page: Page, local_stack: dict[str, Any]) -> None:
+    # given the console without a token, and the stack's staff user (a Cognito user of the staff pool)
+    staff = local_stack["users"]["staff"]
+    page.goto(local_stack["console_url"])
+    # when they sign in with their email and password (InitiateAuth from the page, to the pool's endpoint)
+    page.locator("#sign-in-form input[name=username]").fill(staff["username"])
+    page.locator("#sign-in-form input[name=password]").fill(staff["password"])
+    page.locator("#sign-in-form button[type=submit]").click()
+    # then the console opens as them, and its API calls are authorised with the token Cognito gave
+    expect(page.locator("#app")).to_be_visible()
+    expect(page.locator("#who-name")).to_have_text(staff["username"])
+    expect(page.locator("#count-synced")).to_have_text(re.compile(r"^\d+$"))
+    # when they sign out, then the sign-in form is back, and a reload does not sign them in again
+    page.locator("#sign-out").click()
+    expect(page.locator("#sign-in")).to_be_visible()
+    page.reload()
+    expect(page.locator("#sign-in")).to_be_visible()
+    expect(page.locator("#app")).to_be_hidden()
+    # and a wrong password is refused in words
+    page.locator("#sign-in-form input[name=username]").fill(staff["username"])
+    page.locator("#sign-in-form input[name=password]").fill("not-the-password-1A")
+    page.locator("#sign-in-form button[type=submit]").click()
+    expect(answer(page)).to_have_class("error")
+    expect(page.locator("#app")).to_be_hidden()
+    assert [problem for problem in page.problems if "status of 400" not in problem] == []  # type: ignore[attr-defined]
