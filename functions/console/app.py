@@ -50,7 +50,9 @@ def _answer(status: int, body: str, headers: dict[str, str]) -> dict[str, Any]:
 
 def handler(event: dict[str, Any], _context: Any = None) -> dict[str, Any]:
     path = str(event.get("rawPath") or "/")
-    _, _, rest = path.partition("/console")
+    _, found, rest = path.partition("/console")
+    if not found or (rest and not rest.startswith("/")):
+        return _answer(404, "Not found.", {"content-type": "text/plain; charset=utf-8"})
     if rest == "":
         # /console → /console/, so the page's relative links (console.css, config.json, the API) resolve.
         return _answer(308, "", {"location": path + "/", "cache-control": "no-cache"})
