@@ -458,7 +458,12 @@ function wire() {
   });
   action($("#next-page"), async () => { state.page += 1; await loadProjects(); });
   action($("#first-page"), async () => { state.page = 0; await loadProjects(); });
-  $("#close-detail").addEventListener("click", () => { $("#detail").hidden = true; state.current = null; });
+  $("#close-detail").addEventListener("click", () => {
+    const opened = state.current && $(`#project-table tbody tr[data-id="${CSS.escape(state.current.id)}"] button.link`);
+    $("#detail").hidden = true;
+    state.current = null;
+    (opened || $("#find input[name=id]")).focus();  // back where the operator was
+  });
   action($("#detail-sync"), () => syncOne(state.current.id));
   action($("#detail-force"), () => syncOne(state.current.id, true));
   action($("#detail-live"), async () => {
