@@ -15,6 +15,14 @@ def _row(figure: str, value: float | str, target: str, ok: bool | None) -> dict[
     return {"figure": figure, "value": value, "target": target, "met": ok}
 
 
+def _at_most(
+    figure: str, value: float, limit: float, target: str | None = None, digits: int | None = None
+) -> dict[str, Any]:
+    """A figure met when at most `limit` (judged on the unrounded value; shown to `digits` when given)."""
+    shown = round(value, digits) if digits is not None else value
+    return _row(figure, shown, target or f"≤ {limit:g}", value <= limit)
+
+
 def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     imports = results["cold_import_ms_median_of_10"]
     floor = imports["import boto3"]
@@ -26,36 +34,27 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     sync = results["opensolar_out_in_process"]["normal_case"]
     costs = results["cost_estimate"]
     return [
-        _row("cold import of webhook_receiver / bare `import boto3`", round(receiver, 2), "≤ 1.4x", receiver <= 1.4),
-        _row(
+        _at_most("cold import of webhook_receiver / bare `import boto3`", receiver, 1.4, "≤ 1.4x", digits=2),
+        _at_most(
             f"cold import of every other function / boto3 (slowest: {slowest})",
-            round(ratios[slowest], 2),
+            ratios[slowest],
+            1.8,
             "≤ 1.8x",
-            ratios[slowest] <= 1.8,
+            digits=2,
         ),
-        _row(
+        _at_most(
             "webhook acknowledged: receiver p50 over a bare-boto3 floor making the same calls (ms, moto)",
             webhooks["receiver_over_floor_p50_ms"],
+            2,
             "≤ 2 ms",
-            webhooks["receiver_over_floor_p50_ms"] <= 2,
         ),
-        _row(
-            "AWS API calls per paid order, end to end",
-            order["aws_api_calls_total"],
-            "≤ 20",
-            order["aws_api_calls_total"] <= 20,
-        ),
-        _row(
-            "Step Functions state transitions per paid order",
-            order["state_transitions"],
-            "≤ 12",
-            order["state_transitions"] <= 12,
-        ),
-        _row(
+        _at_most("AWS API calls per paid order, end to end", order["aws_api_calls_total"], 20),
+        _at_most("Step Functions state transitions per paid order", order["state_transitions"], 12),
+        _at_most(
             "OpenSolar calls per synced installation request (normal case)",
             sync["opensolar_calls_per_request"],
+            1,
             "1",
-            sync["opensolar_calls_per_request"] <= 1,
         ),
         _row("estimated AWS cost per 1,000 paid orders (USD)", costs["per_1000_paid_orders_usd"], "reported", None),
         _row("estimated AWS cost per 10,000 webhooks (USD)", costs["per_10000_webhooks_usd"], "reported", None),

@@ -14,6 +14,7 @@ from solar_core.adapters.http import STAFF_ONLY, ResourceId, build_resolver, cal
 from solar_core.installations import attention
 from solar_core.installations.models import InstallationStatus, ServiceRequestView
 from solar_core.installations.rerun import RerunStarted, rerun_automation
+from solar_core.installations.statuses import AttentionState
 from solar_core.installations.views import service_request_by_ssr, service_request_for_order
 from solar_core.metric_names import Metric
 from solar_core.opensolar import projects, registration, webhook_log
@@ -78,7 +79,7 @@ def rerun_order_automation(id: ResourceId) -> RerunStarted:
     tags=["service records"],
 )
 def list_orders_needing_attention(
-    state: Annotated[attention.AttentionState | None, Query(description="flagged or failed; both when absent")] = None,
+    state: Annotated[AttentionState | None, Query(description="flagged or failed; both when absent")] = None,
     limit: Annotated[int, Query(ge=1, le=attention.MAX_PAGE)] = attention.DEFAULT_PAGE,
     next_token: Annotated[str | None, Query(max_length=4096)] = None,
 ) -> attention.AttentionPage:

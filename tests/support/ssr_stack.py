@@ -45,10 +45,9 @@ from local.sample_catalog import PACKAGE_ID as PACKAGE
 from local.sample_catalog import PANEL_ID as PANEL
 from local.sample_catalog import SMALL_BATTERY_ID as SMALL_BATTERY
 from local.template import load_template
-from solar_core import aws_clients
+from solar_core import aws_clients, transactions
 from solar_core.catalog import service as catalog
 from solar_core.catalog.models import CompatibilityRuleIn, PackageIn, ProductIn, WarrantyRuleIn
-from solar_core.installations import tables
 from solar_core.installations.ids import execution_name
 from solar_core.opensolar import config, credentials
 from solar_core.orders import service as orders
@@ -397,7 +396,7 @@ def reset_cached_clients() -> None:
     """Settings, clients and cached parameters are built once per container; a new stack is a new container."""
     get_settings.cache_clear()
     aws_clients.client.cache_clear()
-    tables.connection.cache_clear()
+    transactions.connection.cache_clear()
     config._provider.cache_clear()
     credentials._provider.cache_clear()
 

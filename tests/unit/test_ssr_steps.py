@@ -12,11 +12,10 @@ from typing import Any
 
 import pytest
 
-from solar_core import aws_clients
+from solar_core import aws_clients, transactions
 from solar_core.catalog import store as catalog_store
 from solar_core.catalog.models import ProductIn
 from solar_core.errors import InvalidInput, UpstreamUnavailable
-from solar_core.installations import tables
 from solar_core.opensolar.config import IntegrationConfig, save_config
 from tests.support.aws import dynamodb_throttling
 from tests.support.ssr_stack import (
@@ -285,7 +284,7 @@ def test_two_concurrent_create_steps_for_one_order_leave_one_ssr(stack: SsrStack
     # given a paid order and two attempts that both reach their transaction before either commits
     put_order(order_id)
     both_ready = threading.Barrier(2, timeout=5)
-    connection = tables.connection().client
+    connection = transactions.connection().client
 
     def wait_for_the_other(**_: Any) -> None:
         both_ready.wait()

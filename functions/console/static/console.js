@@ -55,26 +55,22 @@ async function api(method, path, body) {
 }
 
 // A button runs its action once at a time: a double click while the request is out does nothing more.
+async function guarded(button, run) {
+  if (button.dataset.busy) return;
+  button.dataset.busy = "1";
+  button.disabled = true;
+  try { await run(); } catch (error) { if (error instanceof ApiError) show(describeError(error), "error"); else throw error; }
+  finally { delete button.dataset.busy; button.disabled = false; refreshSelection(); }
+}
+
 function action(button, run) {
-  button.addEventListener("click", async (event) => {
-    event.preventDefault();
-    if (button.dataset.busy) return;
-    button.dataset.busy = "1";
-    button.disabled = true;
-    try { await run(); } catch (error) { if (error instanceof ApiError) show(describeError(error), "error"); else throw error; }
-    finally { delete button.dataset.busy; button.disabled = false; refreshSelection(); }
-  });
+  button.addEventListener("click", (event) => { event.preventDefault(); guarded(button, run); });
 }
 
 function onSubmit(form, run) {
-  form.addEventListener("submit", async (event) => {
+  form.addEventListener("submit", (event) => {
     event.preventDefault();
-    const button = form.querySelector("button[type=submit]");
-    if (button.dataset.busy) return;
-    button.dataset.busy = "1";
-    button.disabled = true;
-    try { await run(new FormData(form)); } catch (error) { if (error instanceof ApiError) show(describeError(error), "error"); else throw error; }
-    finally { delete button.dataset.busy; button.disabled = false; }
+    guarded(form.querySelector("button[type=submit]"), () => run(new FormData(form)));
   });
 }
 

@@ -19,12 +19,10 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -46,6 +44,7 @@ from solar_core.catalog.models import (
 )
 from solar_core.catalog.records import upsert, utc_now
 from solar_core.settings import get_settings
+from solar_core.transactions import connection
 
 RULES_PARTITION = "COMPATIBILITY_RULE"
 WARRANTY_RULES_PARTITION = "WARRANTY_RULE"
@@ -146,7 +145,7 @@ class RuleSet:
         return rules_affecting(self.compatibility, product_ids)
 
 
-_rule_sets: dict[str, RuleSet] = {}
+_kept_rules: RuleSet | None = None  # the rules of the newest version this container has read
 
 
 class _WarrantyRuleRecord(_CatalogRecord):
@@ -208,8 +207,9 @@ def rule_set(token: str | None) -> RuleSet:
     The token was read before the rules: a rule written since then has a newer token, so keeping what this read
     found under the older one never hides it from a reader of the newer token.
     """
-    if token is not None and (kept := _rule_sets.get(token)) is not None:
-        return kept
+    global _kept_rules  # noqa: PLW0603 - the container's memory of one rule version
+    if token is not None and _kept_rules is not None and _kept_rules.token == token:
+        return _kept_rules
     rules = RuleSet(
         token=token,
         compatibility=tuple(
@@ -220,8 +220,7 @@ def rule_set(token: str | None) -> RuleSet:
         ),
     )
     if token is not None:
-        _rule_sets.clear()
-        _rule_sets[token] = rules
+        _kept_rules = rules
     return rules
 
 
@@ -324,15 +323,10 @@ def _sorted_warranty_rules(records: Iterable[_WarrantyRuleRecord]) -> list[Warra
 @contextmanager
 def _rules_change() -> Iterator[TransactWrite]:
     """A transaction for a rule write that also gives the rules a new version token (the write goes in first)."""
-    with TransactWrite(connection=_connection()) as transaction:
+    with TransactWrite(connection=connection()) as transaction:
         yield transaction
         version = _RulesVersionRecord(*RULES_VERSION_KEY, token=uuid.uuid4().hex, updated_at=utc_now())
         transaction.save(version)
-
-
-@cache
-def _connection() -> Connection:
-    return Connection(region=get_settings().aws_region)
 
 
 def _product_key(product_id: str) -> tuple[str, str]:

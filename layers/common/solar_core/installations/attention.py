@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from pydantic import BaseModel, Field
 
-from solar_core.installations.automation import NEEDS_ATTENTION, attempt_of
-from solar_core.installations.models import AutomationState
+from solar_core.installations.automation import attempt_of
+from solar_core.installations.statuses import AttentionState, AutomationState
 from solar_core.installations.tables import AutomationItem
 from solar_core.opensolar.paging import newest_first, page_through
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 100
-
-
-class AttentionState(StrEnum):
-    """The automation states staff act on (the `state` filter)."""
-
-    FLAGGED = AutomationState.FLAGGED.value
-    FAILED = AutomationState.FAILED.value
 
 
 class OrderNeedingAttention(BaseModel):
@@ -37,8 +28,8 @@ class AttentionPage(BaseModel):
 
 def needing_attention(*, state: AttentionState | None, limit: int, next_token: str | None) -> AttentionPage:
     """Flagged and failed orders, newest first within each state (flagged first when unfiltered)."""
-    states = [state.value] if state else [value.value for value in NEEDS_ATTENTION]
-    partitions = [newest_first(AutomationItem.needs_attention, value) for value in states]
+    states = [state] if state else list(AttentionState)
+    partitions = [newest_first(AutomationItem.needs_attention, value.value) for value in states]
     filters = {"state": state.value if state else None}
     found, token = page_through(partitions, kind=AutomationItem, limit=limit, next_token=next_token, filters=filters)
     return AttentionPage(items=[_entry(item) for item in found], next_token=token)

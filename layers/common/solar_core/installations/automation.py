@@ -13,12 +13,13 @@ from solar_core.aws_errors import CONDITION_FAILED_CODES, cancellation_codes, st
 from solar_core.installations import audit
 from solar_core.installations.clock import iso, now
 from solar_core.installations.models import Automation, AutomationState
-from solar_core.installations.tables import AUTOMATION_SK, AuditItem, AutomationItem, connection, order_pk
+from solar_core.installations.statuses import AttentionState
+from solar_core.installations.tables import AUTOMATION_SK, AuditItem, AutomationItem, order_pk
+from solar_core.transactions import connection
 
 logger = Logger(child=True)
 
-# The final states staff must act on (fix the order or the catalog, then re-run): listed by `needing_attention`.
-NEEDS_ATTENTION = (AutomationState.FLAGGED, AutomationState.FAILED)
+_NEEDS_ATTENTION = frozenset(member.value for member in AttentionState)
 # A final state may replace `running`, and `failed` (a redriven execution can still succeed); `created` is for good.
 _REPLACEABLE = (AutomationState.RUNNING.value, AutomationState.FAILED.value)
 
@@ -77,7 +78,7 @@ def _final_item(
         ssr_id=ssr_id,
         attempt=attempt if attempt > 1 else None,
         updated_at=iso(now()),
-        attention=state.value if state in NEEDS_ATTENTION else None,
+        attention=state.value if state.value in _NEEDS_ATTENTION else None,
     )
 
 

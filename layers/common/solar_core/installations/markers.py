@@ -18,7 +18,8 @@ from pynamodb.transactions import TransactWrite
 from solar_core import errors
 from solar_core.aws_errors import storage_error
 from solar_core.installations.clock import iso, now
-from solar_core.installations.tables import AuditItem, MarkerItem, connection, order_pk
+from solar_core.installations.tables import AuditItem, MarkerItem, order_pk
+from solar_core.transactions import connection
 
 logger = Logger(child=True)
 

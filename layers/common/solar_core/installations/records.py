@@ -35,7 +35,6 @@ from solar_core.installations.tables import (
     SsrItem,
     WarrantyItem,
     as_map,
-    connection,
     order_pk,
     plain,
     ssr_pk,
@@ -43,6 +42,7 @@ from solar_core.installations.tables import (
 from solar_core.opensolar import links
 from solar_core.opensolar.links import new_link
 from solar_core.orders.models import Address
+from solar_core.transactions import connection
 
 # DynamoDB's transaction limit is 100 items: guard, SSR, installation request, its OpenSolar link and the link
 # counter, and one audit entry leave 94.

@@ -34,4 +34,11 @@ class InstallationStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-__all__ = ["AutomationState", "InstallationStatus", "SsrStatus", "SystemType"]
+class AttentionState(StrEnum):
+    """The final automation states staff must act on (fix the order or the catalog, then re-run)."""
+
+    FLAGGED = AutomationState.FLAGGED.value
+    FAILED = AutomationState.FAILED.value
+
+
+__all__ = ["AttentionState", "AutomationState", "InstallationStatus", "SsrStatus", "SystemType"]

@@ -18,7 +18,6 @@ Layout (every item that the read API shows carries `order_id`, so the ByOrder in
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any, TypeVar
 
 from pynamodb.attributes import (
@@ -28,7 +27,6 @@ from pynamodb.attributes import (
     NumberAttribute,
     UnicodeAttribute,
 )
-from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -51,12 +49,6 @@ def plain(value: MapAttribute[str, Any]) -> dict[str, Any]:
     """The map's values as a plain dict."""
     result: dict[str, Any] = value.as_dict()  # type: ignore[no-untyped-call]
     return result
-
-
-@cache
-def connection() -> Connection:
-    """The connection the Installations table's transactions go through (one per container)."""
-    return Connection(region=get_settings().aws_region)
 
 
 def order_pk(order_id: str) -> str:

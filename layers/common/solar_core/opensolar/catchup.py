@@ -20,6 +20,7 @@ from solar_core.installations.clock import iso, now
 from solar_core.opensolar.client import client_for
 from solar_core.opensolar.config import CONFIG_PK, IntegrationConfig, load_config
 from solar_core.opensolar.inbound import OpenSolarState, apply_state, find_link
+from solar_core.opensolar.tables import read_item
 from solar_core.settings import get_settings
 
 logger = Logger(child=True)
@@ -37,14 +38,7 @@ class CatchUpRun:
 
 
 def load_watermark() -> datetime | None:
-    try:
-        item = (
-            client("dynamodb")
-            .get_item(TableName=get_settings().integration_table, Key=WATERMARK_KEY, ConsistentRead=True)
-            .get("Item")
-        )
-    except (ClientError, BotoCoreError) as exc:
-        raise upstream_error(exc, "DynamoDB") from exc
+    item = read_item(WATERMARK_KEY)
     return datetime.fromisoformat(item["watermark"]["S"]) if item else None
 
 

@@ -32,7 +32,7 @@ from solar_core.aws_errors import (
     upstream_error,
 )
 from solar_core.installations.clock import iso, now
-from solar_core.installations.tables import AddressMap, as_map, connection
+from solar_core.installations.tables import AddressMap, as_map
 from solar_core.opensolar.api_models import OpenSolarProject
 from solar_core.opensolar.messages import SyncReason, SyncRequest
 from solar_core.opensolar.tables import (
@@ -46,6 +46,7 @@ from solar_core.opensolar.tables import (
     link_pk,
 )
 from solar_core.settings import get_settings
+from solar_core.transactions import connection
 
 if TYPE_CHECKING:  # only new_link's signature names it: importing the models module costs every sync's cold start
     from solar_core.installations.models import InstallationRequest

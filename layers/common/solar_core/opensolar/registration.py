@@ -27,6 +27,7 @@ from solar_core.opensolar.client import client_for
 from solar_core.opensolar.config import CONFIG_PK, load_config
 from solar_core.opensolar.credentials import load_secret
 from solar_core.opensolar.errors import OpenSolarMisconfigured, OpenSolarRejected
+from solar_core.opensolar.tables import read_item
 from solar_core.settings import get_settings
 
 REGISTRATION_KEY = {"pk": {"S": CONFIG_PK}, "sk": {"S": "WEBHOOK"}}
@@ -123,14 +124,7 @@ def disable() -> Registration:
 
 
 def _stored() -> Registration | None:
-    try:
-        item = (
-            client("dynamodb")
-            .get_item(TableName=get_settings().integration_table, Key=REGISTRATION_KEY, ConsistentRead=True)
-            .get("Item")
-        )
-    except (ClientError, BotoCoreError) as exc:
-        raise upstream_error(exc, "DynamoDB") from exc
+    item = read_item(REGISTRATION_KEY)
     if not item:
         return None
     value: dict[str, Any] = TypeDeserializer().deserialize(item["value"])

@@ -19,8 +19,9 @@ from pynamodb.transactions import TransactWrite
 from solar_core import errors
 from solar_core.aws_errors import CONDITION_FAILED_CODES, cancellation_codes, storage_error
 from solar_core.installations.statuses import InstallationStatus
-from solar_core.installations.tables import AuditItem, InstallationRequestItem, connection, ssr_pk
+from solar_core.installations.tables import AuditItem, InstallationRequestItem, ssr_pk
 from solar_core.opensolar.tables import LINK_SK, LinkItem, link_pk
+from solar_core.transactions import connection
 
 PENDING, SCHEDULED, IN_PROGRESS, COMPLETED, CANCELLED = (
     InstallationStatus.PENDING,

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.attributes import (
     BooleanAttribute,
     DiscriminatorAttribute,
@@ -34,12 +35,27 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from solar_core.aws_clients import client
+from solar_core.aws_errors import upstream_error
 from solar_core.installations.tables import AddressMap
 from solar_core.settings import get_settings
 
 LINK_SK = "LINK"
 LOG_PREFIX = "LOG#"
 STATS_KEY = ("STATS", "OPENSOLAR")
+
+
+def read_item(key: dict[str, Any]) -> dict[str, Any] | None:
+    """One item of the Integration table by its key, strongly consistent, in DynamoDB's JSON (None when absent)."""
+    try:
+        item: dict[str, Any] | None = (
+            client("dynamodb")
+            .get_item(TableName=get_settings().integration_table, Key=key, ConsistentRead=True)
+            .get("Item")
+        )
+    except (ClientError, BotoCoreError) as exc:
+        raise upstream_error(exc, "DynamoDB") from exc
+    return item
 
 
 def link_pk(installation_request_id: str) -> str:
