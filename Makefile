@@ -76,13 +76,13 @@ redrive: setup                       ## move a DLQ's messages back: make redrive
 	$(PY) -m local redrive $(QUEUE) $(if $(filter aws,$(TARGET)),--aws --stack $(STACK) $(if $(REGION),--region $(REGION)))
 
 soak: setup                          ## 200 paid orders + 1,000 webhook deliveries under OpenSolar faults → bench/soak.md
-	$(PY) -m local.soak --report bench/soak.md
+	$(PY) -m local soak --report bench/soak.md
 
 bench: setup                         ## measure cold imports and request/workflow costs into bench/results.json
 	$(PY) -m bench
 
 openapi: setup                       ## regenerate the committed OpenAPI document
-	$(PY) -m local.openapi > openapi.json
+	$(PY) -m local openapi > openapi.json
 
 clean:
 	rm -rf .aws-sam .local .pytest_cache .mypy_cache .ruff_cache

@@ -7,8 +7,8 @@ import time
 from typing import Any
 
 from bench.api_calls import counted_api_calls
-from local.function_code import load_function
-from local.sample_catalog import (
+from local.runtime.function_code import load_function
+from local.scenarios.sample_catalog import (
     BATTERY,
     BATTERY_ID,
     COMPATIBLE_BATTERY,

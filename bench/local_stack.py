@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import requests
 
-from local import sample_catalog as sample
+from local.scenarios import sample_catalog as sample
 from local.stack_process import StackProcess
 
 ORDERS = 5

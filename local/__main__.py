@@ -1,17 +1,18 @@
-"""Command line of the local stack: `up`, `invoke`, `redrive`, `demo` (see `python -m local --help`)."""
+"""Command line of the local stack: `up`, `invoke`, `redrive`, `demo`, `soak`, `openapi` (`python -m local --help`)."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
 import time
 from pathlib import Path
 
+from local.aws.template import TEMPLATE_PATH
 from local.state_file import DEFAULT_STATE_FILE, console_link
-from local.template import TEMPLATE_PATH
 
 
 def _parameter(text: str) -> tuple[str, str]:
@@ -28,7 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     up = commands.add_parser("up", help="run the whole stack in the foreground (Ctrl-C stops it)")
     up.add_argument("--api-port", type=int, default=3000, help="HTTP API port (0 = a free port)")
     up.add_argument("--moto-port", type=int, default=0, help="moto server port (0 = a free port)")
-    up.add_argument("--opensolar-url", help="use this OpenSolar instead of starting the fake")
+    _opensolar_arguments(up)
     up.add_argument("--state-file", type=Path, default=DEFAULT_STATE_FILE, help="where to write stack.json")
     up.add_argument("--run-schedules", action="store_true", help="run rate() schedules on their period")
     up.add_argument("--poll-interval", type=float, default=0.2, help="seconds between empty polls")
@@ -57,8 +58,25 @@ def _parser() -> argparse.ArgumentParser:
     redrive.add_argument("--region", help="its region (with --aws; default: the AWS CLI's)")
 
     demo = commands.add_parser("demo", help="run the scripted scenario against a fresh stack")
-    demo.add_argument("--opensolar-url", help="use this OpenSolar instead of starting the fake")
+    _opensolar_arguments(demo)
+
+    commands.add_parser("soak", help="the whole system under load and faults in a fresh stack (`make soak`)")
+    commands.add_parser("openapi", help="print the API's OpenAPI document (`make openapi`)")
     return parser
+
+
+def _opensolar_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--opensolar-url", help="use this OpenSolar instead of starting the fake")
+    command.add_argument(
+        "--opensolar-username",
+        default=os.environ.get("OPENSOLAR_USERNAME"),
+        help="its API user, put into the OpenSolar secret (default: $OPENSOLAR_USERNAME)",
+    )
+    command.add_argument(
+        "--opensolar-password",
+        default=os.environ.get("OPENSOLAR_PASSWORD"),
+        help="its password (default: $OPENSOLAR_PASSWORD; the environment keeps it off the process list)",
+    )
 
 
 def _up(arguments: argparse.Namespace) -> int:
@@ -74,6 +92,8 @@ def _up(arguments: argparse.Namespace) -> int:
         api_port=arguments.api_port,
         moto_port=arguments.moto_port,
         opensolar_url=arguments.opensolar_url,
+        opensolar_username=arguments.opensolar_username,
+        opensolar_password=arguments.opensolar_password,
         state_file=arguments.state_file,
         run_schedules=arguments.run_schedules,
         poll_interval_s=arguments.poll_interval,
@@ -88,6 +108,8 @@ def _up(arguments: argparse.Namespace) -> int:
             "ready in %.1f s; state in %s", time.perf_counter() - started, arguments.state_file
         )
         print(f"API: {state['api_url']}", flush=True)
+        for warning in stack.warnings:
+            print(f"Warning: {warning}", flush=True)
         if state.get("staff_token"):
             print(f"Console (signed in as staff): {console_link(state)}", flush=True)
         while not stopping.wait(0.5):
@@ -98,24 +120,48 @@ def _up(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _invoke(arguments: argparse.Namespace) -> int:
+    from local.runtime.invoke import run
+
+    return run(arguments.state_file, arguments.function, arguments.event)
+
+
+def _redrive(arguments: argparse.Namespace) -> int:
+    from local.tools import redrive as dead_letters
+
+    if arguments.aws:
+        return dead_letters.run_aws(arguments.queue, arguments.stack, arguments.region)
+    return dead_letters.run_local(arguments.queue, arguments.state_file)
+
+
+def _demo(arguments: argparse.Namespace) -> int:
+    from local.scenarios.demo.run import run_demo
+
+    user = {"OPENSOLAR_USERNAME": arguments.opensolar_username, "OPENSOLAR_PASSWORD": arguments.opensolar_password}
+    given = {name: value for name, value in user.items() if value}
+    return run_demo(opensolar_url=arguments.opensolar_url, opensolar_user=given)
+
+
+def _openapi(_arguments: argparse.Namespace) -> int:
+    from local.tools.openapi import render
+
+    sys.stdout.write(render())
+    return 0
+
+
+COMMANDS = {"up": _up, "invoke": _invoke, "redrive": _redrive, "demo": _demo, "openapi": _openapi}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["soak"]:
+        # The soak has flags of its own (`python -m local soak --help`).
+        from local.scenarios.soak.run import main as soak
+
+        return soak(argv[1:])
     arguments = _parser().parse_args(argv)
-    if arguments.command == "up":
-        return _up(arguments)
-    if arguments.command == "invoke":
-        from local.invoke import run
-
-        return run(arguments.state_file, arguments.function, arguments.event)
-    if arguments.command == "redrive":
-        from local import redrive as dead_letters
-
-        if arguments.aws:
-            return dead_letters.run_aws(arguments.queue, arguments.stack, arguments.region)
-        return dead_letters.run_local(arguments.queue, arguments.state_file)
-    from local.demo import run_demo
-
-    return run_demo(opensolar_url=arguments.opensolar_url)
+    return COMMANDS[arguments.command](arguments)
 
 
 if __name__ == "__main__":

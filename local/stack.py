@@ -14,26 +14,31 @@ from typing import Any, Protocol
 import boto3
 import requests
 
-from local.authorizer import JwtAuthorizer
-from local.deploy import Deployment, deploy
-from local.event_sources import EventSourceSpec, event_source_specs
-from local.handlers import LAYER_DIRS, FunctionSpec, HandlerRegistry
-from local.http_adapter import HttpAdapter, HttpServer
-from local.identity import STAFF_GROUP, LocalUser, create_user, pool_id_of
-from local.moto_server import MotoServer
-from local.queue_poller import QueuePoller
-from local.readback_server import ReadbackServer
-from local.routes import HttpApiSpec, http_api_specs
-from local.schedules import Schedule, ScheduleRunner, rule_schedules, scheduler_schedules
+from local.aws.deploy import Deployment, deploy
+from local.aws.identity import STAFF_GROUP, LocalUser, create_user, pool_id_of
+from local.aws.moto_server import MotoServer
+from local.aws.readback_server import ReadbackServer
+from local.aws.template import TEMPLATE_PATH
+from local.aws.translate import translate
+from local.event_sources.mappings import EventSourceSpec, event_source_specs
+from local.event_sources.queue_poller import QueuePoller
+from local.event_sources.schedules import Schedule, ScheduleRunner, rule_schedules, scheduler_schedules
+from local.event_sources.stream_poller import Destinations, StreamPoller
+from local.gateway.authorizer import JwtAuthorizer
+from local.gateway.http_adapter import HttpAdapter, HttpServer
+from local.gateway.routes import HttpApiSpec, http_api_specs
+from local.runtime.handlers import LAYER_DIRS, FunctionSpec, HandlerRegistry
 from local.state_file import DEFAULT_STATE_FILE, remove_state, write_state
-from local.stream_poller import Destinations, StreamPoller
-from local.template import TEMPLATE_PATH
-from local.translate import translate
 
 logger = logging.getLogger("local.stack")
 
 OPENSOLAR_ORG_ID = 1001
 OPENSOLAR_USERNAME = "local-installer@example.com"
+NO_OPENSOLAR_USER = (
+    'No OpenSolar API user given: every sync fails ("The OpenSolar secret has no username or password") until the '
+    "secret holds one. Restart with --opensolar-username U --opensolar-password P (or OPENSOLAR_USERNAME / "
+    "OPENSOLAR_PASSWORD set), or put `username` and `password` into the OpenSolar secret in Secrets Manager."
+)
 # Process-wide settings every handler shares locally (there is no X-Ray daemon to trace to).
 LOCAL_ENVIRONMENT = {"POWERTOOLS_TRACE_DISABLED": "true"}
 
@@ -53,6 +58,9 @@ class UpOptions:
     api_port: int = 3000
     moto_port: int = 0
     opensolar_url: str | None = None
+    # The API user of that OpenSolar; it goes into the OpenSolar secret, as an operator puts it after a deploy.
+    opensolar_username: str | None = None
+    opensolar_password: str | None = None
     state_file: Path = DEFAULT_STATE_FILE
     run_schedules: bool = False
     region: str = "us-east-1"
@@ -108,6 +116,7 @@ class LocalStack:
         self._readback: ReadbackServer | None = None
         self._schedule_runner: ScheduleRunner | None = None
         self._fake_opensolar: Any = None
+        self.warnings: list[str] = []  # what an operator must know at startup (printed by `up`)
 
     # ------------------------------------------------------------------ invocation
     def _registry(self) -> HandlerRegistry:
@@ -166,7 +175,7 @@ class LocalStack:
             "readback_url": readback_url,
             "region": self.options.region,
             "opensolar_url": opensolar_url,
-            "opensolar_credentials": opensolar_credentials,
+            "opensolar_credentials": self._shown(opensolar_credentials),
             "staff_token": users["staff"].id_token if users else "",
             "user_token": users["user"].id_token if users else "",
             "staff_access_token": users["staff"].access_token if users else "",
@@ -209,6 +218,11 @@ class LocalStack:
     def _opensolar(self) -> tuple[str, dict[str, Any]]:
         """The given OpenSolar URL, or a fake OpenSolar started here with fresh credentials."""
         if self.options.opensolar_url:
+            username, password = self.options.opensolar_username, self.options.opensolar_password
+            if username and password:
+                return self.options.opensolar_url, {"username": username, "password": password}
+            self.warnings.append(NO_OPENSOLAR_USER)
+            logger.warning(NO_OPENSOLAR_USER)
             return self.options.opensolar_url, {}
         from local.opensolar_fake import FakeOpenSolar
 
@@ -216,6 +230,13 @@ class LocalStack:
         self._fake_opensolar = FakeOpenSolar(**credentials)
         url: str = self._fake_opensolar.start(host="127.0.0.1", port=0)
         return url, credentials
+
+    def _shown(self, credentials: dict[str, Any]) -> dict[str, Any]:
+        """The OpenSolar API user as stack.json shows it: the fake's in full (tests sign in with it), a real one's
+        without its password (the secret holds it, the file does not)."""
+        if self._fake_opensolar is not None:
+            return credentials
+        return {key: value for key, value in credentials.items() if key != "password"}
 
     def _store_opensolar_secret(self, deployment: Deployment, credentials: dict[str, Any]) -> str:
         """Put the OpenSolar API user into each OpenSolar secret (as an operator does after deploying); returns its

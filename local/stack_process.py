@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -9,17 +10,24 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
+from local.aws.template import ROOT
 from local.state_file import read_state
-from local.template import ROOT
 
 
 class StackProcess:
     """Start a stack in a subprocess, wait for its state file, stop it with SIGTERM."""
 
-    def __init__(self, state_file: Path, log_file: Path, extra_args: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        state_file: Path,
+        log_file: Path,
+        extra_args: tuple[str, ...] = (),
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
         self.state_file = state_file
         self.log_file = log_file
         self._extra_args = extra_args
+        self._extra_env = extra_env or {}
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 
@@ -27,7 +35,10 @@ class StackProcess:
         """Start and return the parsed stack.json once it is written."""
         command = [sys.executable, "-m", "local", "up", "--api-port", "0", "--state-file", str(self.state_file)]
         self._log = self.log_file.open("wb")
-        self._process = subprocess.Popen([*command, *self._extra_args], cwd=ROOT, stdout=self._log, stderr=self._log)  # noqa: S603 - our own interpreter and arguments, no shell
+        environment = {**os.environ, **self._extra_env}
+        self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments, no shell
+            [*command, *self._extra_args], cwd=ROOT, env=environment, stdout=self._log, stderr=self._log
+        )
         deadline = time.monotonic() + timeout_s
         while not self.state_file.is_file():
             if self._process.poll() is not None or time.monotonic() > deadline:

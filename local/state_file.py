@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from local.template import ROOT
+from local.aws.template import ROOT
 
 DEFAULT_STATE_FILE = ROOT / ".local" / "stack.json"
 

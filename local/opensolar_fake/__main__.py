@@ -8,7 +8,7 @@ import sys
 import threading
 from types import FrameType
 
-from local.opensolar_fake.auth import DEFAULT_TOKEN_LIFETIME_S
+from local.opensolar_fake.api.auth import DEFAULT_TOKEN_LIFETIME_S
 from local.opensolar_fake.server import FakeOpenSolar
 
 

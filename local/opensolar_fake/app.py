@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
-from local.opensolar_fake.api import build_api
-from local.opensolar_fake.control import build_control
+from local.opensolar_fake.api.routes import build_api
+from local.opensolar_fake.control.routes import build_control
 from local.opensolar_fake.errors import ApiError
 from local.opensolar_fake.responses import json_response, not_found_page, server_error
 from local.opensolar_fake.state import FakeOrg

@@ -11,26 +11,26 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from local.opensolar_fake.auth import DEFAULT_TOKEN_LIFETIME_S, Accounts, User
+from local.opensolar_fake.api.auth import DEFAULT_TOKEN_LIFETIME_S, Accounts, User
+from local.opensolar_fake.api.drf_errors import validate_or_400
+from local.opensolar_fake.api.faults import CallKind, FaultDecision, FaultInjector, FaultSettings
+from local.opensolar_fake.api.projects import Change, ProjectStore
+from local.opensolar_fake.api.quirks import QuirkSettings
+from local.opensolar_fake.api.rate_limits import LimitSettings, RateLimiter, ThrottleScope
+from local.opensolar_fake.api.stats import CallStats
+from local.opensolar_fake.api.workflow import Workflow
 from local.opensolar_fake.clock import ModificationClock
-from local.opensolar_fake.control_models import (
+from local.opensolar_fake.control.models import (
     DeliveryInjection,
     NewUser,
     StageMove,
     UiProjectEdit,
     WorkflowSettings,
 )
-from local.opensolar_fake.delivery import DeliveryQueue, DeliverySettings
-from local.opensolar_fake.drf_errors import validate_or_400
 from local.opensolar_fake.errors import PERMISSION_DENIED, ApiError, bad_request, not_found
-from local.opensolar_fake.faults import CallKind, FaultDecision, FaultInjector, FaultSettings
-from local.opensolar_fake.process_logs import log_rows
-from local.opensolar_fake.projects import Change, ProjectStore
-from local.opensolar_fake.quirks import QuirkSettings
-from local.opensolar_fake.rate_limits import LimitSettings, RateLimiter, ThrottleScope
-from local.opensolar_fake.stats import CallStats
-from local.opensolar_fake.webhooks import WebhookRegistry, custom_headers, delivery_body, subscribed
-from local.opensolar_fake.workflow import Workflow
+from local.opensolar_fake.webhooks.delivery import DeliveryQueue, DeliverySettings
+from local.opensolar_fake.webhooks.process_logs import log_rows
+from local.opensolar_fake.webhooks.registrations import WebhookRegistry, custom_headers, delivery_body, subscribed
 
 SettingsT = TypeVar("SettingsT", bound=BaseModel)
 

@@ -12,7 +12,7 @@ import boto3
 import pytest
 import requests
 
-from local.moto_server import FAKE_CREDENTIALS
+from local.aws.moto_server import FAKE_CREDENTIALS
 from local.stack_process import StackProcess
 
 E2E_DIR = Path(__file__).parent

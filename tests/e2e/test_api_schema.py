@@ -15,7 +15,7 @@ import requests
 import schemathesis
 from hypothesis import settings
 
-from local.template import ROOT
+from local.aws.template import ROOT
 from tests.e2e.conftest import Api
 
 SEEDED_PRODUCTS = {

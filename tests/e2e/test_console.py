@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, expect, sync_playwright
 
-from local.sample_catalog import BATTERY_ID, INVERTER_ID, PANEL_ID, SMALL_BATTERY_ID, order_line, sample_order
+from local.scenarios.sample_catalog import BATTERY_ID, INVERTER_ID, PANEL_ID, SMALL_BATTERY_ID, order_line, sample_order
 from local.state_file import console_link
 from tests.e2e.conftest import Api, wait_until
 from tests.e2e.test_opensolar_out import fake, synced

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from local.template import ROOT
+from local.aws.template import ROOT
 
 
 def test_the_demo_runs_every_step_as_expected_on_a_fresh_stack() -> None:

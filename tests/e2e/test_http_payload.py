@@ -10,9 +10,9 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from werkzeug.test import Client
 
-from local.authorizer import Authorization
-from local.http_adapter import HttpAdapter
-from local.routes import HttpApiSpec, Route
+from local.gateway.authorizer import Authorization
+from local.gateway.http_adapter import HttpAdapter
+from local.gateway.routes import HttpApiSpec, Route
 
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:probe"
 CLAIMS = {"sub": "u-1", "cognito:groups": "[staff]", "token_use": "id"}

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from boto3.dynamodb.types import TypeSerializer
 
+from local.aws.template import ROOT
 from local.stack_process import StackProcess
-from local.template import ROOT
 from tests.e2e.conftest import Api, wait_until
 from tests.e2e.test_order_stream import order
 from tests.support.http_events import http_event

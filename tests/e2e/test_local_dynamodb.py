@@ -1,6 +1,6 @@
 """The local stack's DynamoDB keeps DynamoDB's promises under threads: a cancelled transaction changes nothing it
 named (and only that), and concurrent transactions on other items are not rolled back with it
-(local/moto_server.py `_dynamodb_as_dynamodb_isolates`)."""
+(local/aws/moto_server.py `_dynamodb_as_dynamodb_isolates`)."""
 
 from __future__ import annotations
 

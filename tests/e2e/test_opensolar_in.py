@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from local.sample_catalog import sample_order
+from local.scenarios.sample_catalog import sample_order
 from tests.e2e.conftest import Api, wait_until
 from tests.e2e.test_opensolar_out import fake, synced
 from tests.e2e.test_paid_order_automation import automation_done, catalog, new_order_id, put_order  # noqa: F401

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import requests
 
-from local.sample_catalog import sample_order
+from local.scenarios.sample_catalog import sample_order
 from local.stack_process import StackProcess
 from tests.e2e.conftest import Api, wait_until
 from tests.e2e.test_invoke_and_stop import invoke

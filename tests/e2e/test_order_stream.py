@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from local.sample_catalog import INVERTER_ID, order_line, sample_order
+from local.scenarios.sample_catalog import INVERTER_ID, order_line, sample_order
 from local.stack_process import StackProcess
 from tests.e2e.conftest import Api, wait_until
 

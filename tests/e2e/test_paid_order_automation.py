@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from local.moto_readback import executions_for_order, sent_emails, staff_notices
-from local.sample_catalog import (
+from local.aws.readback import executions_for_order, sent_emails, staff_notices
+from local.event_sources.stream_poller import lambda_record
+from local.scenarios.sample_catalog import (
     BATTERY_ID,
     COMPATIBILITY_RULES,
     CUSTOMER,
@@ -30,7 +31,6 @@ from local.sample_catalog import (
     sample_order,
 )
 from local.stack_process import StackProcess
-from local.stream_poller import lambda_record
 from tests.e2e.conftest import Api, wait_until
 from tests.e2e.test_invoke_and_stop import invoke
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from local.template import load_template
+from local.aws.template import load_template
 from tests.e2e.conftest import Api
 
 TEMPLATE = load_template()

@@ -13,9 +13,9 @@ import boto3
 import pytest
 import requests
 
-from local.moto_server import FAKE_CREDENTIALS
+from local.aws.moto_server import FAKE_CREDENTIALS
+from local.aws.template import ROOT, load_template
 from local.stack_process import StackProcess
-from local.template import ROOT, load_template
 from tests.e2e.conftest import wait_until
 
 PROBE_HANDLER = """

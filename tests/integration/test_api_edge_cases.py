@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from local.function_code import load_function
-from local.openapi import openapi_document
-from local.template import load_template, resources_of_type
+from local.aws.template import load_template, resources_of_type
+from local.runtime.function_code import load_function
+from local.tools.openapi import openapi_document
 from tests.support.aws import moto_tables
 from tests.support.http_events import Answer, http_event, invoke
 

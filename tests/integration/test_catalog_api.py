@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from local.function_code import load_function
-from local.sample_catalog import (
+from local.runtime.function_code import load_function
+from local.scenarios.sample_catalog import (
     BATTERY,
     COMPATIBLE_BATTERY,
     COMPLETE_SYSTEM,

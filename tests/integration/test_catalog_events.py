@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from local.function_code import load_function
-from local.template import ROOT
+from local.aws.template import ROOT
+from local.runtime.function_code import load_function
 from solar_core.catalog import store
 from solar_core.catalog.models import ProductIn
 from tests.support.aws import moto_tables

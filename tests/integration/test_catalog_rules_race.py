@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from moto.dynamodb.models import DynamoDBBackend
 
-from local.function_code import load_function
+from local.runtime.function_code import load_function
 from tests.support.aws import moto_tables
 from tests.support.http_events import Answer, http_event, invoke
 

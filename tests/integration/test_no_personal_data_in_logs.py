@@ -10,7 +10,7 @@ import logging
 
 import pytest
 
-from local.sample_catalog import CUSTOMER
+from local.scenarios.sample_catalog import CUSTOMER
 from tests.support.ssr_stack import (
     BATTERY,
     EVENTS,

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from local.sample_catalog import CUSTOMER
+from local.scenarios.sample_catalog import CUSTOMER
 from tests.support.opensolar_stack import SyncStack, project_delivery
 from tests.support.ssr_stack import logged
 

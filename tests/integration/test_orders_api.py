@@ -13,8 +13,8 @@ import boto3
 import pytest
 from moto.dynamodb.models import DynamoDBBackend
 
-from local.function_code import load_function
-from local.sample_catalog import INVERTER_ID, order_line, sample_order
+from local.runtime.function_code import load_function
+from local.scenarios.sample_catalog import INVERTER_ID, order_line, sample_order
 from solar_core import errors
 from solar_core.installations.messages import flag_note
 from solar_core.orders.store import append_order_note

@@ -1,4 +1,4 @@
-"""`make redrive QUEUE=…` (local/redrive.py): a DLQ's messages go back to their source queue and succeed once the
+"""`make redrive QUEUE=…` (local/tools/redrive.py): a DLQ's messages go back to their source queue and succeed once the
 cause is gone; one that still cannot succeed is parked again, with its reason; the stream's DLQ is listed with the
 way forward. On moto (no message-move task), through the same command the local stack runs."""
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from local import redrive
 from local.__main__ import main
+from local.tools import redrive
 from tests.support.opensolar_stack import TEMPLATE, SyncStack
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish")

@@ -7,14 +7,24 @@ import subprocess
 import sys
 from pathlib import Path
 
-from local.template import ROOT
+from local.aws.template import ROOT
 
 
 def test_a_short_soak_under_faults_loses_nothing_and_duplicates_nothing(tmp_path: Path) -> None:
     # given a fresh stack (the soak starts and stops its own), OpenSolar failing 35% of calls
     report = tmp_path / "soak.md"
     # when 20 mixed orders and 100 shuffled webhook deliveries (30% duplicates) go through it
-    command = [sys.executable, "-m", "local.soak", "--orders", "20", "--deliveries", "100", "--report", str(report)]
+    command = [
+        sys.executable,
+        "-m",
+        "local.scenarios.soak.run",
+        "--orders",
+        "20",
+        "--deliveries",
+        "100",
+        "--report",
+        str(report),
+    ]
     finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)  # noqa: S603 - our own interpreter and arguments, no shell
     # then every figure matches, and the summary table was written
     assert finished.returncode == 0, finished.stdout[-4000:] + finished.stderr[-2000:]

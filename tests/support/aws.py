@@ -12,7 +12,7 @@ from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from local.template import load_template, table_definitions
+from local.aws.template import load_template, table_definitions
 
 # The table names the tests use; tests/conftest.py exports them as the functions' environment variables.
 TABLE_ENV = {

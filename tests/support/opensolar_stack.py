@@ -22,10 +22,10 @@ from unittest import mock
 import boto3
 import pytest
 
-from local.event_sources import EventFilter, EventSourceSpec
+from local.aws.template import load_template
+from local.event_sources.mappings import EventFilter, EventSourceSpec
+from local.event_sources.queue_poller import QueuePoller, lambda_record
 from local.opensolar_fake import FakeOpenSolar
-from local.queue_poller import QueuePoller, lambda_record
-from local.template import load_template
 from solar_core.opensolar.catchup import WATERMARK_KEY
 from solar_core.opensolar.config import IntegrationConfig, save_config
 from solar_core.opensolar.pacing import PACER_KEY

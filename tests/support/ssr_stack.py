@@ -36,15 +36,15 @@ from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 
-from local.function_code import load_function
-from local.sample_catalog import BATTERY_ID as BATTERY
-from local.sample_catalog import CUSTOMER, sample_order
-from local.sample_catalog import INSTALLATION_SERVICE_ID as INSTALLATION_SERVICE
-from local.sample_catalog import INVERTER_ID as INVERTER
-from local.sample_catalog import PACKAGE_ID as PACKAGE
-from local.sample_catalog import PANEL_ID as PANEL
-from local.sample_catalog import SMALL_BATTERY_ID as SMALL_BATTERY
-from local.template import load_template
+from local.aws.template import load_template
+from local.runtime.function_code import load_function
+from local.scenarios.sample_catalog import BATTERY_ID as BATTERY
+from local.scenarios.sample_catalog import CUSTOMER, sample_order
+from local.scenarios.sample_catalog import INSTALLATION_SERVICE_ID as INSTALLATION_SERVICE
+from local.scenarios.sample_catalog import INVERTER_ID as INVERTER
+from local.scenarios.sample_catalog import PACKAGE_ID as PACKAGE
+from local.scenarios.sample_catalog import PANEL_ID as PANEL
+from local.scenarios.sample_catalog import SMALL_BATTERY_ID as SMALL_BATTERY
 from solar_core import aws_clients, transactions
 from solar_core.catalog import service as catalog
 from solar_core.catalog.models import CompatibilityRuleIn, PackageIn, ProductIn, WarrantyRuleIn
@@ -83,7 +83,7 @@ class LambdaContext:
 
 
 def load_handler(function: str) -> ModuleType:
-    """`functions/<function>/app.py`, imported once (`local.function_code`)."""
+    """`functions/<function>/app.py`, imported once (`local.runtime.function_code`)."""
     return load_function(function, f"{function}_app")
 
 

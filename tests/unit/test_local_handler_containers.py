@@ -7,7 +7,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from local.handlers import FunctionSpec, HandlerRegistry
+from local.runtime.handlers import FunctionSpec, HandlerRegistry
 
 HANDLER = """
 import threading, time

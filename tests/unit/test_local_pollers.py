@@ -15,11 +15,11 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from local.event_sources import ESM_TYPE, EventSourceSpec, event_source_specs
-from local.handlers import FunctionSpec
-from local.queue_poller import QueuePoller
-from local.stream_poller import Destinations, StreamPoller
-from local.template import load_template
+from local.aws.template import load_template
+from local.event_sources.mappings import ESM_TYPE, EventSourceSpec, event_source_specs
+from local.event_sources.queue_poller import QueuePoller
+from local.event_sources.stream_poller import Destinations, StreamPoller
+from local.runtime.handlers import FunctionSpec
 
 REGION = "us-east-1"
 FUNCTION = "OrderPaidHandlerFunction"

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from local.template import ROOT, load_template, resources_of_type
+from local.aws.template import ROOT, load_template, resources_of_type
 from solar_core.metric_names import Metric
 
 SOURCES = [*(ROOT / "functions").rglob("*.py"), *(ROOT / "layers").rglob("*.py")]

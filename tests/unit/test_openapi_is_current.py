@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from local.openapi import render
-from local.template import ROOT
+from local.aws.template import ROOT
+from local.tools.openapi import render
 
 
 def test_the_committed_openapi_document_is_current() -> None:

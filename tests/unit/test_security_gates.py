@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from local.template import load_template, resources_of_type
+from local.aws.template import load_template, resources_of_type
 
 TEMPLATE = load_template()
 RESOURCES = TEMPLATE["Resources"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import boto3
 
-from local.template import load_template, resources_of_type
+from local.aws.template import load_template, resources_of_type
 from tests.support.aws import TABLE_ENV, moto_tables
 
 

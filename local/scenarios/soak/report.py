@@ -1,0 +1,40 @@
+"""The soak's summary: each figure beside what the inputs imply, and the facts of the run, as a markdown table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Row:
+    figure: str
+    expected: Any
+    actual: Any
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.expected == self.actual)
+
+
+@dataclass
+class Report:
+    rows: list[Row] = field(default_factory=list)
+    facts: list[tuple[str, Any]] = field(default_factory=list)
+
+    def check(self, figure: str, expected: Any, actual: Any) -> None:
+        self.rows.append(Row(figure, expected, actual))
+
+    def note(self, figure: str, value: Any) -> None:
+        self.facts.append((figure, value))
+
+    @property
+    def ok(self) -> bool:
+        return all(row.ok for row in self.rows)
+
+    def markdown(self) -> str:
+        lines = ["| figure | expected | actual | |", "| --- | ---: | ---: | --- |"]
+        lines += [f"| {row.figure} | {row.expected} | {row.actual} | {'✓' if row.ok else '✗'} |" for row in self.rows]
+        lines += ["", "| run | |", "| --- | ---: |"]
+        lines += [f"| {figure} | {value} |" for figure, value in self.facts]
+        return "\n".join(lines) + "\n"

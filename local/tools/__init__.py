@@ -1,0 +1,1 @@
+"""Tools for operators and developers: DLQ redrive and the OpenAPI document."""

@@ -1,0 +1,87 @@
+"""Print the API's OpenAPI document, merged from the Powertools resolvers of the API functions (`make openapi`)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from local.runtime.function_code import FUNCTIONS_DIR, load_function
+
+API_FUNCTIONS = ("catalog_api", "projects_api")
+TITLE = "Solar backbone API"
+VERSION = "1.0.0"
+_ERROR_SCHEMA = {
+    "title": "Error",
+    "description": "Every 4xx answer (contract.md): a code, a sentence, and for invalid input the fields at fault.",
+    "type": "object",
+    "required": ["error", "message"],
+    "properties": {
+        "error": {"type": "string", "examples": ["invalid_input", "not_found", "conflict"]},
+        "message": {"type": "string"},
+        "details": {"type": "array", "items": {"type": "object"}},
+    },
+}
+_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
+_SECURITY_SCHEMES = {
+    "CognitoJwt": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "A Cognito ID or access token of the staff user pool; admin routes need the group `staff`.",
+    }
+}
+
+
+def openapi_document() -> dict[str, Any]:
+    """One OpenAPI 3 document for every API function present; a schema name two functions define differently
+    is an error rather than a silent overwrite."""
+    document: dict[str, Any] = {}
+    for name in API_FUNCTIONS:
+        if not (FUNCTIONS_DIR / name / "app.py").is_file():
+            continue
+        schema = load_function(name).app.get_openapi_schema(title=TITLE, version=VERSION)
+        part = json.loads(schema.model_dump_json(by_alias=True, exclude_none=True))
+        if not document:
+            document = part
+            continue
+        document["paths"].update(part.get("paths", {}))
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        for schema_name, definition in part.get("components", {}).get("schemas", {}).items():
+            if schemas.setdefault(schema_name, definition) != definition:
+                raise ValueError(f"{name} defines schema {schema_name} differently from another API function")
+        document["tags"] = _merged_tags(document.get("tags", []), part.get("tags", []))
+    _document_contract_errors(document)
+    document["components"]["securitySchemes"] = _SECURITY_SCHEMES
+    document["security"] = [{"CognitoJwt": []}]
+    return document
+
+
+def render() -> str:
+    """The document as committed in openapi.json (stable key order, trailing newline)."""
+    return json.dumps(openapi_document(), indent=2, sort_keys=True) + "\n"
+
+
+def _document_contract_errors(document: dict[str, Any]) -> None:
+    """Powertools documents a 422 FastAPI-style validation error; the resolver answers the contract's error body
+    (400 for invalid input), so every operation documents that body for its 4xx answers instead."""
+    for operation in (op for path in document["paths"].values() for op in path.values()):
+        responses = operation["responses"]
+        if "HTTPValidationError" in json.dumps(responses.get("422", {})):
+            del responses["422"]
+        responses["4XX"] = {
+            "description": "Refused: the contract's error body",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    for name in _VALIDATION_SCHEMAS:
+        schemas.pop(name, None)
+    schemas["Error"] = _ERROR_SCHEMA
+
+
+def _merged_tags(first: list[dict[str, Any]], second: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return list({tag["name"]: tag for tag in [*first, *second]}.values())
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render())
