@@ -10,7 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from solar_core.metric_names import Metric
-from solar_core.opensolar.catchup import catch_up
+from solar_core.opensolar.inbound.catchup import catch_up
 
 logger = Logger()
 metrics = Metrics()

@@ -1,6 +1,6 @@
 """SyncQueue consumer: creates or updates each installation request's OpenSolar project (design.md flow 4).
 
-Per message: parse the sync request, sync it (`solar_core.opensolar.sync`), and either acknowledge it (synced,
+Per message: parse the sync request, sync it (`solar_core.opensolar.outbound.sync`), and either acknowledge it (synced,
 skipped, or marked failed with its reason) or leave it for later by setting its visibility (a 429, a busy write slot,
 a 5xx or a timeout while receives remain; a wait asked on the last receive sends a fresh copy instead). A message
 that can never succeed (not JSON, not a sync request, an unknown installation request) is logged with its reason and
@@ -22,8 +22,14 @@ from solar_core.adapters.poison import park
 from solar_core.adapters.queue import come_back_later, send_again_later
 from solar_core.metric_names import Metric
 from solar_core.opensolar.links import FAILED, SYNCED
-from solar_core.opensolar.messages import SyncRequest
-from solar_core.opensolar.sync import ComeBack, Delivery, Outcome, UnknownInstallationRequest, sync_installation_request
+from solar_core.opensolar.outbound.messages import SyncRequest
+from solar_core.opensolar.outbound.sync import (
+    ComeBack,
+    Delivery,
+    Outcome,
+    UnknownInstallationRequest,
+    sync_installation_request,
+)
 from solar_core.settings import get_settings
 
 logger = Logger()

@@ -22,8 +22,8 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from solar_core.adapters.poison import park
+from solar_core.automation.order_changes import ChangeOutcome, on_order_change
 from solar_core.errors import InvalidInput, Unprocessable
-from solar_core.installations.order_changes import ChangeOutcome, on_order_change
 from solar_core.metric_names import Metric
 from solar_core.settings import get_settings
 

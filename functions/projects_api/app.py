@@ -11,14 +11,16 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from solar_core.adapters.http import STAFF_ONLY, ResourceId, build_resolver, caller_id
-from solar_core.installations import attention
+from solar_core.automation import attention
+from solar_core.automation.rerun import RerunStarted, rerun_automation
+from solar_core.automation.views import service_request_by_ssr, service_request_for_order
 from solar_core.installations.models import InstallationStatus, ServiceRequestView
-from solar_core.installations.rerun import RerunStarted, rerun_automation
 from solar_core.installations.statuses import AttentionState
-from solar_core.installations.views import service_request_by_ssr, service_request_for_order
 from solar_core.metric_names import Metric
-from solar_core.opensolar import projects, registration, webhook_log
+from solar_core.opensolar import projects
 from solar_core.opensolar.config import IntegrationConfig, IntegrationConfigIn, load_config, save_config
+from solar_core.opensolar.inbound import registration, webhook_log
+from solar_core.opensolar.inbound.registration import Registration
 from solar_core.opensolar.models import (
     BulkSyncIn,
     BulkSyncQueued,
@@ -31,8 +33,7 @@ from solar_core.opensolar.models import (
     WebhookLogList,
     WebhookStatus,
 )
-from solar_core.opensolar.registration import Registration
-from solar_core.opensolar.staff_changes import (
+from solar_core.opensolar.outbound.staff_changes import (
     InstallationRequestPatch,
     InstallationRequestView,
     update_installation_request,

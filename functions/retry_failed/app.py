@@ -9,7 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from solar_core.metric_names import Metric
-from solar_core.opensolar.retry import retry_failed_syncs
+from solar_core.opensolar.outbound.retry import retry_failed_syncs
 
 logger = Logger()
 metrics = Metrics()

@@ -18,8 +18,8 @@ from pydantic import ValidationError
 
 from solar_core.adapters.poison import park
 from solar_core.metric_names import Metric
-from solar_core.opensolar.deliveries import InboundChange
-from solar_core.opensolar.processing import process_delivery
+from solar_core.opensolar.inbound.deliveries import InboundChange
+from solar_core.opensolar.inbound.processing import process_delivery
 from solar_core.settings import get_settings
 
 logger = Logger()

@@ -22,9 +22,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from solar_core import errors
 from solar_core.installations.clock import now
 from solar_core.metric_names import Metric
-from solar_core.opensolar import inbox
-from solar_core.opensolar.credentials import load_secret
-from solar_core.opensolar.deliveries import DeliveryRefused, read_delivery
+from solar_core.opensolar.api.credentials import load_secret
+from solar_core.opensolar.inbound import inbox
+from solar_core.opensolar.inbound.deliveries import DeliveryRefused, read_delivery
 from solar_core.settings import get_settings
 
 logger = Logger()

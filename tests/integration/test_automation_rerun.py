@@ -14,7 +14,8 @@ import boto3
 import pytest
 
 from solar_core import aws_clients, errors
-from solar_core.installations import audit, automation
+from solar_core.automation import state as automation
+from solar_core.installations import audit
 from solar_core.installations.ids import execution_name
 from solar_core.settings import get_settings
 from tests.support.ssr_stack import (

@@ -11,10 +11,11 @@ from email.utils import format_datetime
 import pytest
 
 from local.opensolar_fake import FakeOpenSolar
-from solar_core.opensolar.api_models import NewProject, ProjectFields, StageChange, WorkflowStage
-from solar_core.opensolar.client import OpenSolarClient, _retry_after_s, new_session
-from solar_core.opensolar.credentials import OpenSolarSecret
-from solar_core.opensolar.errors import (
+from solar_core.opensolar.api.answers import retry_after_s
+from solar_core.opensolar.api.bodies import NewProject, ProjectFields, StageChange, WorkflowStage
+from solar_core.opensolar.api.client import OpenSolarClient, new_session
+from solar_core.opensolar.api.credentials import OpenSolarSecret
+from solar_core.opensolar.api.errors import (
     OpenSolarMisconfigured,
     OpenSolarRejected,
     OpenSolarThrottled,
@@ -141,9 +142,9 @@ def test_a_429_is_throttled_with_its_retry_after(fake: FakeOpenSolar) -> None:
 
 def test_a_retry_after_may_be_a_date_or_absent() -> None:
     in_a_minute = format_datetime(datetime.now(UTC) + timedelta(seconds=60), usegmt=True)
-    assert 55 <= (_retry_after_s({"Retry-After": in_a_minute}) or 0) <= 60
-    assert _retry_after_s({}) is None
-    assert _retry_after_s({"Retry-After": "soon"}) is None
+    assert 55 <= (retry_after_s({"Retry-After": in_a_minute}) or 0) <= 60
+    assert retry_after_s({}) is None
+    assert retry_after_s({"Retry-After": "soon"}) is None
 
 
 def test_a_500_html_page_is_unavailable_with_its_title_and_uncertain_for_a_write(fake: FakeOpenSolar) -> None:

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from solar_core.opensolar.pacing import WritePacer, WriteSlotTooFar
+from solar_core.opensolar.outbound.pacing import WritePacer, WriteSlotTooFar
 from tests.support.opensolar_stack import WINDOW_S, WRITE_LIMIT, SyncStack
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish")

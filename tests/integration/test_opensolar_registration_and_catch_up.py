@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from solar_core.opensolar.catchup import load_watermark
+from solar_core.opensolar.inbound.catchup import load_watermark
 from tests.support import http_events
 from tests.support.http_events import Answer, http_event
 from tests.support.opensolar_stack import PUBLIC_API_URL, WEBHOOK_SECRET, SyncStack

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from solar_core.opensolar.webhook_log import errors_since
+from solar_core.opensolar.inbound.webhook_log import errors_since
 from tests.support.aws import dynamodb_throttling
 from tests.support.opensolar_stack import WEBHOOK_SECRET, SyncStack
 from tests.support.opensolar_stack import project_delivery as delivery

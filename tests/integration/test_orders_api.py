@@ -16,7 +16,7 @@ from moto.dynamodb.models import DynamoDBBackend
 from local.runtime.function_code import load_function
 from local.scenarios.sample_catalog import INVERTER_ID, order_line, sample_order
 from solar_core import errors
-from solar_core.installations.messages import flag_note
+from solar_core.automation.outreach.messages import flag_note
 from solar_core.orders.store import append_order_note
 from tests.support.aws import dynamodb_throttling, moto_tables
 from tests.support.http_events import Answer, http_event, invoke

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from solar_core.installations import automation
+from solar_core.automation import state as automation
 from tests.support.ssr_stack import (
     CABLE,
     EVENTS,

@@ -26,10 +26,10 @@ from local.aws.template import load_template
 from local.event_sources.mappings import EventFilter, EventSourceSpec
 from local.event_sources.queue_poller import QueuePoller, lambda_record
 from local.opensolar_fake import FakeOpenSolar
-from solar_core.opensolar.catchup import WATERMARK_KEY
 from solar_core.opensolar.config import IntegrationConfig, save_config
-from solar_core.opensolar.pacing import PACER_KEY
-from solar_core.opensolar.registration import REGISTRATION_KEY
+from solar_core.opensolar.inbound.catchup import WATERMARK_KEY
+from solar_core.opensolar.inbound.registration import REGISTRATION_KEY
+from solar_core.opensolar.outbound.pacing import PACER_KEY
 from solar_core.opensolar.tables import STATS_KEY, link_pk
 from tests.support.aws import parked_messages
 from tests.support.http_events import Answer, http_event

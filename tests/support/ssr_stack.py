@@ -49,7 +49,8 @@ from solar_core import aws_clients, transactions
 from solar_core.catalog import service as catalog
 from solar_core.catalog.models import CompatibilityRuleIn, PackageIn, ProductIn, WarrantyRuleIn
 from solar_core.installations.ids import execution_name
-from solar_core.opensolar import config, credentials
+from solar_core.opensolar import config
+from solar_core.opensolar.api import credentials
 from solar_core.orders import service as orders
 from solar_core.orders.models import Order, OrderIn
 from solar_core.settings import get_settings

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from solar_core.installations.messages import flag_note
+from solar_core.automation.outreach.messages import flag_note
 from solar_core.orders.notes import AUTOMATION_PREFIX, as_line, keeping_automation_lines
 
 FLAG = flag_note(["Battery too small for inverter"])

@@ -8,11 +8,12 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from solar_core.automation.order_changes import became_won_and_paid, was_refunded
+from solar_core.automation.outreach import messages, portal
+from solar_core.automation.steps import failure_reason
 from solar_core.catalog.models import Product
-from solar_core.installations import ids, messages, portal, privacy, system
+from solar_core.installations import ids, privacy, system
 from solar_core.installations.models import CreatedRecords, EquipmentLine, ServiceSystemRecord, SystemType, Warranty
-from solar_core.installations.order_changes import became_won_and_paid, was_refunded
-from solar_core.installations.steps import failure_reason
 from solar_core.orders.models import Customer, Order
 
 STAMP = "2026-11-25T10:00:00Z"

@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from solar_core.installations import steps
+from solar_core.automation import steps
 from solar_core.installations.models import CreateRecordsInput
 
 logger = Logger(child=True)

@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from solar_core.installations import steps
+from solar_core.automation import steps
 from solar_core.installations.models import FailureInput
 from solar_core.metric_names import Metric
 

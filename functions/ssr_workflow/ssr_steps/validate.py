@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from solar_core.installations import steps
+from solar_core.automation import steps
 from solar_core.installations.models import ValidateInput
 
 

@@ -1,1 +1,1 @@
-"""Installations: the SSR, installation request, warranties, audit and automation state, and the workflow's domain."""
+"""Installations: the SSR, installation request, warranties and audit, and the Installations table's items."""

@@ -6,6 +6,7 @@ many attempts race or re-run, one record set exists per order; a loser reads the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pynamodb.exceptions import DoesNotExist, GetError, QueryError, TransactWriteError
@@ -39,13 +40,11 @@ from solar_core.installations.tables import (
     plain,
     ssr_pk,
 )
-from solar_core.opensolar import links
-from solar_core.opensolar.links import new_link
 from solar_core.orders.models import Address
 from solar_core.transactions import connection
 
-# DynamoDB's transaction limit is 100 items: guard, SSR, installation request, its OpenSolar link and the link
-# counter, and one audit entry leave 94.
+# DynamoDB's transaction limit is 100 items: guard, SSR, installation request and one audit entry, plus the two
+# items the workflow adds (the installation request's OpenSolar link and its counter), leave 94.
 MAX_WARRANTIES = 94
 
 
@@ -138,8 +137,13 @@ def _warranty_item(record_set: RecordSet, warranty: Warranty) -> WarrantyItem:
     )
 
 
-def write_record_set(record_set: RecordSet) -> None:
-    """Writes the guard and the whole record set atomically.
+# What else the caller writes in the record set's own transaction (the workflow: the installation request's
+# OpenSolar link), so that it exists exactly when the record set does.
+AlsoWrite = Callable[[TransactWrite, "RecordSet"], None]
+
+
+def write_record_set(record_set: RecordSet, *, also: AlsoWrite | None = None) -> None:
+    """Writes the guard and the whole record set atomically, with what `also` adds to the same transaction.
 
     Raises OrderAlreadyHasSsr when the guard exists, SsrIdTaken on an id collision, ConcurrentCreation when
     DynamoDB cancelled the transaction for a concurrent one, UpstreamUnavailable when throttled.
@@ -167,11 +171,8 @@ def write_record_set(record_set: RecordSet) -> None:
             for warranty in record_set.warranties:
                 transaction.save(_warranty_item(record_set, warranty))
             transaction.save(audit_item(ssr.order_id, audit.action, audit.detail, ssr.ssr_id, audit.at))
-            # The installation request's OpenSolar link (pending), so every request is listed and can be synced.
-            link = new_link(
-                record_set.installation_request, ssr_id=ssr.ssr_id, order_id=ssr.order_id, created_at=ssr.created_at
-            )
-            links.add_to(transaction, link)
+            if also is not None:
+                also(transaction, record_set)
     except TransactWriteError as exc:
         raise _transaction_error(exc) from exc
 

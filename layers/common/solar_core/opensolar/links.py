@@ -33,8 +33,8 @@ from solar_core.aws_errors import (
 )
 from solar_core.installations.clock import iso, now
 from solar_core.installations.tables import AddressMap, as_map
-from solar_core.opensolar.api_models import OpenSolarProject
-from solar_core.opensolar.messages import SyncReason, SyncRequest
+from solar_core.opensolar.api.bodies import OpenSolarProject
+from solar_core.opensolar.outbound.messages import SyncReason, SyncRequest
 from solar_core.opensolar.tables import (
     LINK_SK,
     LOG_PREFIX,
@@ -48,8 +48,9 @@ from solar_core.opensolar.tables import (
 from solar_core.settings import get_settings
 from solar_core.transactions import connection
 
-if TYPE_CHECKING:  # only new_link's signature names it: importing the models module costs every sync's cold start
+if TYPE_CHECKING:  # only signatures name them: importing the models module costs every sync's cold start
     from solar_core.installations.models import InstallationRequest
+    from solar_core.installations.records import RecordSet
 
 logger = Logger(child=True)
 
@@ -105,6 +106,16 @@ def add_to(transaction: TransactWrite, link: LinkItem) -> None:
     """Adds the link's creation (counted pending) to a transaction; the transaction fails if the link exists."""
     transaction.save(link, condition=LinkItem.pk.does_not_exist())
     transaction.update(StatsItem(), actions=[StatsItem.links_pending.add(1)])
+
+
+def add_for_record_set(transaction: TransactWrite, record_set: RecordSet) -> None:
+    """Adds a new record set's installation request link (pending) to the record set's own transaction, so every
+    request is listed and can be synced from the moment it exists."""
+    ssr = record_set.ssr
+    link = new_link(
+        record_set.installation_request, ssr_id=ssr.ssr_id, order_id=ssr.order_id, created_at=ssr.created_at
+    )
+    add_to(transaction, link)
 
 
 def ensure_link(link: LinkItem) -> bool:

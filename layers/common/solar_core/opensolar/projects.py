@@ -18,12 +18,11 @@ from solar_core.aws_errors import storage_error
 from solar_core.installations.clock import iso, now
 from solar_core.installations.statuses import InstallationStatus
 from solar_core.installations.tables import plain
-from solar_core.opensolar import backfill, links, messages
-from solar_core.opensolar.client import client_for
+from solar_core.opensolar import backfill, links
+from solar_core.opensolar.api.client import client_for
+from solar_core.opensolar.api.errors import OpenSolarRejected, OpenSolarThrottled, OpenSolarUnavailable, http_status_of
 from solar_core.opensolar.config import load_config
-from solar_core.opensolar.errors import OpenSolarRejected, OpenSolarThrottled, OpenSolarUnavailable, http_status_of
 from solar_core.opensolar.links import FAILED, PENDING, READ, SYNCED, AttemptRecord
-from solar_core.opensolar.messages import SyncReason, SyncRequest
 from solar_core.opensolar.models import (
     BulkSyncQueued,
     OpenSolarStage,
@@ -34,9 +33,11 @@ from solar_core.opensolar.models import (
     SyncLogList,
     SyncQueued,
 )
-from solar_core.opensolar.paging import page_through
+from solar_core.opensolar.outbound import messages
+from solar_core.opensolar.outbound.messages import SyncReason, SyncRequest
 from solar_core.opensolar.tables import LOG_PREFIX, IntegrationItem, LinkItem, SyncLogItem, link_pk
 from solar_core.orders.models import Address
+from solar_core.paging import page_through
 
 logger = Logger(child=True)
 

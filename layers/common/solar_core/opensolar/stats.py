@@ -9,8 +9,8 @@ from pynamodb.exceptions import DoesNotExist, GetError, QueryError
 
 from solar_core.aws_errors import storage_error
 from solar_core.installations.clock import now
-from solar_core.opensolar import webhook_log
 from solar_core.opensolar.config import load_config
+from solar_core.opensolar.inbound import webhook_log
 from solar_core.opensolar.links import FAILED
 from solar_core.opensolar.models import SyncStats
 from solar_core.opensolar.tables import STATS_KEY, IntegrationItem, LinkItem, StatsItem

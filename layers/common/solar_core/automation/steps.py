@@ -15,17 +15,21 @@ from dataclasses import dataclass
 from aws_lambda_powertools import Logger
 
 from solar_core import errors
-from solar_core.catalog import service as catalog_service
-from solar_core.catalog import store as catalog_store
-from solar_core.catalog.models import Product
-from solar_core.installations import audit, automation, confirmation, ids, portal, records, staff, sync_request
-from solar_core.installations.clock import now
-from solar_core.installations.messages import (
+from solar_core.automation import state as automation
+from solar_core.automation import sync_request
+from solar_core.automation.outreach import confirmation, portal
+from solar_core.automation.outreach import staff_notices as staff
+from solar_core.automation.outreach.messages import (
     confirmation_email,
     flag_note,
     order_flagged_notice,
     ssr_created_notice,
 )
+from solar_core.catalog import service as catalog_service
+from solar_core.catalog import store as catalog_store
+from solar_core.catalog.models import Product
+from solar_core.installations import audit, ids, records
+from solar_core.installations.clock import now
 from solar_core.installations.models import (
     AutomationState,
     ConfirmationContent,
@@ -46,6 +50,7 @@ from solar_core.installations.models import (
 )
 from solar_core.installations.record_plan import plan_record_set
 from solar_core.installations.system import split_lines, validation_items
+from solar_core.opensolar import links
 from solar_core.orders import store as orders
 from solar_core.settings import get_settings
 
@@ -182,7 +187,7 @@ def _create_records(step: CreateRecordsInput) -> CreateRecordsOutcome:
             order, solar_lines=lines.solar, products=products, rules=rules, ssr_id=ids.new_ssr_id(), at=now()
         )
         try:
-            records.write_record_set(record_set)
+            records.write_record_set(record_set, also=links.add_for_record_set)
         except records.SsrIdTaken:
             continue
         ssr = record_set.ssr

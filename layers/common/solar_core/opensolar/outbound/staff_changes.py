@@ -16,9 +16,10 @@ from solar_core.installations.audit import audit_item
 from solar_core.installations.clock import iso, now
 from solar_core.installations.statuses import InstallationStatus, SystemType
 from solar_core.installations.tables import InstallationRequestItem
-from solar_core.opensolar import backfill, links, messages, request_status
+from solar_core.opensolar import backfill, links, request_status
 from solar_core.opensolar.config import load_config
-from solar_core.opensolar.messages import SyncReason
+from solar_core.opensolar.outbound import messages
+from solar_core.opensolar.outbound.messages import SyncReason
 from solar_core.opensolar.tables import LinkItem
 from solar_core.orders.models import Address
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from solar_core import errors
+from solar_core.automation.state import as_automation
 from solar_core.installations import records
-from solar_core.installations.automation import as_automation
 from solar_core.installations.models import AuditEntry, Automation, AutomationState, ServiceRequestView
 from solar_core.installations.tables import AuditItem, AutomationItem
 

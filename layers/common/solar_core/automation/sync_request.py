@@ -8,12 +8,12 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from solar_core.installations import markers
+from solar_core.automation import markers
 from solar_core.installations.models import SystemType
 from solar_core.installations.tables import AuditItem
-from solar_core.opensolar import messages
 from solar_core.opensolar.config import load_config
-from solar_core.opensolar.messages import SyncReason, SyncRequest
+from solar_core.opensolar.outbound import messages
+from solar_core.opensolar.outbound.messages import SyncReason, SyncRequest
 
 logger = Logger(child=True)
 

@@ -22,11 +22,11 @@ from solar_core import errors
 from solar_core.aws_clients import client
 from solar_core.aws_errors import parameter_error, upstream_error
 from solar_core.installations.clock import iso, now
-from solar_core.opensolar.api_models import OpenSolarWebhook, WebhookSettings, WebhookSwitch
-from solar_core.opensolar.client import client_for
+from solar_core.opensolar.api.bodies import OpenSolarWebhook, WebhookSettings, WebhookSwitch
+from solar_core.opensolar.api.client import client_for
+from solar_core.opensolar.api.credentials import load_secret
+from solar_core.opensolar.api.errors import OpenSolarMisconfigured, OpenSolarRejected
 from solar_core.opensolar.config import CONFIG_PK, load_config
-from solar_core.opensolar.credentials import load_secret
-from solar_core.opensolar.errors import OpenSolarMisconfigured, OpenSolarRejected
 from solar_core.opensolar.tables import read_item
 from solar_core.settings import get_settings
 

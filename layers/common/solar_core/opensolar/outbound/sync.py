@@ -22,7 +22,7 @@ from solar_core import errors
 from solar_core.installations.clock import iso, now
 from solar_core.installations.statuses import InstallationStatus, SystemType
 from solar_core.opensolar import backfill, links
-from solar_core.opensolar.api_models import (
+from solar_core.opensolar.api.bodies import (
     NewContact,
     NewProject,
     OpenSolarProject,
@@ -30,17 +30,17 @@ from solar_core.opensolar.api_models import (
     StageChange,
     WorkflowStage,
 )
-from solar_core.opensolar.client import OpenSolarClient, Reply, client_for
-from solar_core.opensolar.config import IntegrationConfig, StageRef, load_config
-from solar_core.opensolar.errors import (
+from solar_core.opensolar.api.client import OpenSolarClient, Reply, client_for
+from solar_core.opensolar.api.errors import (
     OpenSolarRejected,
     OpenSolarThrottled,
     OpenSolarUnavailable,
     http_status_of,
 )
+from solar_core.opensolar.config import IntegrationConfig, StageRef, load_config
 from solar_core.opensolar.links import FAILED, SYNCED, AttemptRecord, Lease
-from solar_core.opensolar.messages import SyncReason, SyncRequest
-from solar_core.opensolar.pacing import WritePacer, WriteSlotTooFar
+from solar_core.opensolar.outbound.messages import SyncReason, SyncRequest
+from solar_core.opensolar.outbound.pacing import WritePacer, WriteSlotTooFar
 from solar_core.opensolar.tables import LinkItem
 from solar_core.orders import store as orders
 from solar_core.orders.models import Customer

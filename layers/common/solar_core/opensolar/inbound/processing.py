@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from aws_lambda_powertools import Logger
 
-from solar_core.opensolar import webhook_log
 from solar_core.opensolar.config import IntegrationConfig, load_config
-from solar_core.opensolar.deliveries import InboundChange
-from solar_core.opensolar.inbound import OpenSolarState, UnreadableChange, apply_state, find_link
+from solar_core.opensolar.inbound import webhook_log
+from solar_core.opensolar.inbound.apply import OpenSolarState, UnreadableChange, apply_state, find_link
+from solar_core.opensolar.inbound.deliveries import InboundChange
 from solar_core.opensolar.request_status import AlreadyApplied
 
 logger = Logger(child=True)

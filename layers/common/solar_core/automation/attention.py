@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from solar_core.installations.automation import attempt_of
+from solar_core.automation.state import attempt_of
 from solar_core.installations.statuses import AttentionState, AutomationState
 from solar_core.installations.tables import AutomationItem
-from solar_core.opensolar.paging import newest_first, page_through
+from solar_core.paging import newest_first, page_through
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 100

@@ -17,9 +17,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from solar_core.aws_clients import client
 from solar_core.aws_errors import CONDITION_FAILED_CODES, error_code, upstream_error
 from solar_core.installations.clock import iso, now
-from solar_core.opensolar.client import client_for
+from solar_core.opensolar.api.client import client_for
 from solar_core.opensolar.config import CONFIG_PK, IntegrationConfig, load_config
-from solar_core.opensolar.inbound import OpenSolarState, apply_state, find_link
+from solar_core.opensolar.inbound.apply import OpenSolarState, apply_state, find_link
 from solar_core.opensolar.tables import read_item
 from solar_core.settings import get_settings
 

@@ -15,12 +15,12 @@ from pynamodb.models import Model
 from solar_core import errors
 from solar_core.aws_errors import storage_error
 from solar_core.installations.clock import iso, now
-from solar_core.opensolar.inbox import DELIVERY_SK, ERROR, IGNORED, PROCESSED, RECEIVED, delivery_pk
+from solar_core.opensolar.inbound.inbox import DELIVERY_SK, ERROR, IGNORED, PROCESSED, RECEIVED, delivery_pk
 
 __all__ = ["ERROR", "IGNORED", "PROCESSED", "RECEIVED", "errors_since", "list_logs", "mark", "processed"]
 from solar_core.opensolar.models import WebhookLogEntry, WebhookLogList
-from solar_core.opensolar.paging import newest_first, page_through
 from solar_core.opensolar.tables import IntegrationItem, WebhookItem
+from solar_core.paging import newest_first, page_through
 
 # With no filter, the log shows what needs attention first.
 _UNFILTERED_ORDER = (ERROR, RECEIVED, PROCESSED, IGNORED)

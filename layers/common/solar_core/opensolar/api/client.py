@@ -13,22 +13,20 @@
 from __future__ import annotations
 
 import itertools
-import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from functools import cache
 from typing import Any, Generic, TypeVar
 
 import requests
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError, NewConnectionError
 from urllib3.util import Retry
 
-from solar_core.opensolar.api_models import (
+from solar_core.opensolar.api.answers import message_of, never_connected, read_answer, validation_fields
+from solar_core.opensolar.api.bodies import (
     NewProject,
     OpenSolarProject,
     OpenSolarWebhook,
@@ -38,22 +36,18 @@ from solar_core.opensolar.api_models import (
     WebhookSettings,
     WebhookSwitch,
 )
-from solar_core.opensolar.config import IntegrationConfig
-from solar_core.opensolar.credentials import OpenSolarSecret, load_secret
-from solar_core.opensolar.errors import (
+from solar_core.opensolar.api.credentials import OpenSolarSecret, load_secret
+from solar_core.opensolar.api.errors import (
     OpenSolarMisconfigured,
-    OpenSolarRejected,
-    OpenSolarThrottled,
     OpenSolarUnavailable,
 )
+from solar_core.opensolar.config import IntegrationConfig
 
 T = TypeVar("T")
 
 MAX_PAGE_SIZE = 100  # OpenSolar caps `limit`; asking for more would make a full page look like the last one
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _CONNECT_TIMEOUT_CAP_S = 5.0
-_SNIPPET = 200
-_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _PROJECTS = TypeAdapter(list[OpenSolarProject])
 
 SecretSource = Callable[[bool], OpenSolarSecret]
@@ -142,7 +136,7 @@ class OpenSolarClient:
             return Reply(_PROJECTS.validate_python(body), status)
         except ValidationError as exc:
             raise OpenSolarUnavailable(
-                f"OpenSolar's project list is unreadable: {_fields(exc)}.", http_status=status
+                f"OpenSolar's project list is unreadable: {validation_fields(exc)}.", http_status=status
             ) from exc
 
     def walk_newest_modified(
@@ -197,7 +191,7 @@ class OpenSolarClient:
         try:
             return OpenSolarWebhook.model_validate(body)
         except ValidationError as exc:
-            message = f"OpenSolar's webhook answer is unreadable: {_fields(exc)}."
+            message = f"OpenSolar's webhook answer is unreadable: {validation_fields(exc)}."
             raise OpenSolarUnavailable(message, http_status=status, uncertain=True) from exc
 
     # ---------------------------------------------------------------- plumbing
@@ -227,9 +221,9 @@ class OpenSolarClient:
         response = self._send("POST", "/api-token-auth/", token=None, json_body=credentials, params=None)
         if response.status_code == 400:
             raise OpenSolarMisconfigured(
-                f"OpenSolar refused the API user's credentials: {_message(response)}", http_status=400
+                f"OpenSolar refused the API user's credentials: {message_of(response)}", http_status=400
             )
-        status, body = _read(response, write=False)
+        status, body = read_answer(response, write=False)
         try:
             answer = TokenAnswer.model_validate(body)
         except ValidationError as exc:
@@ -247,9 +241,9 @@ class OpenSolarClient:
             response = self._send(method, path, token=token, json_body=json_body, params=params)
             if response.status_code == 401:
                 raise OpenSolarMisconfigured(
-                    f"OpenSolar refused a fresh token too (401): {_message(response)}", http_status=401
+                    f"OpenSolar refused a fresh token too (401): {message_of(response)}", http_status=401
                 )
-        return _read(response, write=method in _WRITES)
+        return read_answer(response, write=method in _WRITES)
 
     def _send(
         self,
@@ -281,7 +275,7 @@ class OpenSolarClient:
                 f"OpenSolar did not answer {method} within {self._timeouts[1]:g} s.", uncertain=write
             ) from exc
         except requests.ConnectionError as exc:
-            never_sent = _never_connected(exc)
+            never_sent = never_connected(exc)
             raise OpenSolarUnavailable(
                 f"The connection to OpenSolar failed during {method} ({type(exc).__name__}).",
                 uncertain=write and not never_sent,
@@ -297,105 +291,10 @@ class OpenSolarClient:
             return OpenSolarProject.model_validate(body)
         except ValidationError as exc:
             raise OpenSolarUnavailable(
-                f"OpenSolar's project answer is unreadable: {_fields(exc)}.", http_status=status, uncertain=write
-            ) from exc
-
-
-def _read(response: requests.Response, *, write: bool) -> tuple[int, Any]:
-    """The JSON body of a 2xx answer, or the typed error for any other."""
-    status = response.status_code
-    if 200 <= status < 300:
-        if status == 204 or not response.content:
-            return status, None
-        try:
-            return status, response.json()
-        except ValueError as exc:
-            raise OpenSolarUnavailable(
-                f"OpenSolar answered {status} with a body that is not JSON ({_snippet(response)}).",
+                f"OpenSolar's project answer is unreadable: {validation_fields(exc)}.",
                 http_status=status,
                 uncertain=write,
             ) from exc
-    if status == 429:
-        raise OpenSolarThrottled(
-            f"OpenSolar throttled the call (429): {_message(response)}", _retry_after_s(response.headers)
-        )
-    if status >= 500:
-        raise OpenSolarUnavailable(
-            f"OpenSolar failed ({status}): {_message(response)}", http_status=status, uncertain=write
-        )
-    if status == 403:
-        raise OpenSolarMisconfigured(f"OpenSolar refused access (403): {_message(response)}", http_status=403)
-    if 300 <= status < 400:
-        location = response.headers.get("Location", "?")
-        raise OpenSolarRejected(
-            f"OpenSolar redirected the call ({status} to {location}); it was not applied.", http_status=status
-        )
-    raise OpenSolarRejected(f"OpenSolar refused the call ({status}): {_message(response)}", http_status=status)
-
-
-def _message(response: requests.Response) -> str:
-    """OpenSolar's own words: DRF's `{"detail": ...}` or `{"field": ["problem"]}`, an HTML page's title, or text."""
-    try:
-        body = response.json()
-    except ValueError:
-        return _snippet(response)
-    return "; ".join(_drf_messages(body)) or _snippet(response)
-
-
-def _drf_messages(node: Any, path: str = "") -> list[str]:
-    if isinstance(node, dict):
-        if set(node) == {"detail"} and not path:
-            return [str(node["detail"])]
-        messages = []
-        for key, value in node.items():
-            where = key if key not in ("detail", "non_field_errors") else ""
-            messages += _drf_messages(value, f"{path}.{where}".strip(".") if where else path)
-        return messages
-    if isinstance(node, list):
-        return [message for item in node for message in _drf_messages(item, path)]
-    return [f"{path}: {node}" if path else str(node)]
-
-
-def _snippet(response: requests.Response) -> str:
-    text = response.text or ""
-    title = _TITLE.search(text)
-    if title:
-        return f"an HTML page titled {' '.join(title.group(1).split())!r}"
-    if not text.strip():
-        return "an empty body"
-    cleaned = " ".join(text.split())
-    return cleaned if len(cleaned) <= _SNIPPET else cleaned[: _SNIPPET - 1] + "…"
-
-
-def _retry_after_s(headers: Any) -> float | None:
-    """Retry-After in seconds (a number or an HTTP date); None when absent or unreadable."""
-    value = str(headers.get("Retry-After") or "").strip()
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def _never_connected(exc: requests.ConnectionError) -> bool:
-    """True when the connection was never made (refused, no route): nothing can have reached OpenSolar."""
-    reason = exc.args[0] if exc.args else None
-    return isinstance(reason, MaxRetryError) and isinstance(reason.reason, NewConnectionError)
-
-
-def _fields(exc: ValidationError) -> str:
-    problems = [
-        f"{'.'.join(str(part) for part in error['loc']) or 'body'} {error['msg'].lower()}" for error in exc.errors()
-    ]
-    return "; ".join(problems[:5])
 
 
 def _is_ascending(dates: list[datetime]) -> bool:

@@ -18,7 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from solar_core.aws_clients import client
 from solar_core.aws_errors import CONDITION_FAILED_CODES, error_code, item_at_failure, upstream_error
 from solar_core.installations.clock import iso
-from solar_core.opensolar.deliveries import InboundChange
+from solar_core.opensolar.inbound.deliveries import InboundChange
 from solar_core.settings import get_settings
 
 RETENTION = timedelta(days=90)

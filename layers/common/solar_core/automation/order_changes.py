@@ -16,11 +16,13 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from pydantic import ValidationError
 
-from solar_core.installations import audit, automation, records, staff
-from solar_core.installations.executions import StartResult, start_ssr_workflow
+from solar_core.automation import state as automation
+from solar_core.automation.executions import StartResult, start_ssr_workflow
+from solar_core.automation.outreach import staff_notices as staff
+from solar_core.automation.outreach.messages import order_refunded_notice
+from solar_core.automation.rejections import record_rejection
+from solar_core.installations import audit, records
 from solar_core.installations.ids import execution_name
-from solar_core.installations.messages import order_refunded_notice
-from solar_core.installations.rejections import record_rejection
 from solar_core.orders.models import Order, PaymentStatus, Stage
 
 logger = Logger(child=True)

@@ -9,10 +9,11 @@ from aws_lambda_powertools import Logger
 from pynamodb.exceptions import QueryError
 
 from solar_core.aws_errors import storage_error
-from solar_core.opensolar import links, messages
+from solar_core.opensolar import links
 from solar_core.opensolar.config import IntegrationConfig, load_config
 from solar_core.opensolar.links import FAILED, PENDING
-from solar_core.opensolar.messages import SyncReason
+from solar_core.opensolar.outbound import messages
+from solar_core.opensolar.outbound.messages import SyncReason
 from solar_core.opensolar.stats import count_exhausted
 from solar_core.opensolar.tables import IntegrationItem, LinkItem
 

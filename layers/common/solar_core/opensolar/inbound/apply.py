@@ -24,10 +24,11 @@ from solar_core.installations.audit import audit_item
 from solar_core.installations.clock import iso, now
 from solar_core.installations.statuses import InstallationStatus
 from solar_core.installations.tables import InstallationRequestItem
-from solar_core.opensolar import links, request_status, webhook_log
-from solar_core.opensolar.api_models import OpenSolarProject, WorkflowStage
+from solar_core.opensolar import links, request_status
+from solar_core.opensolar.api.bodies import OpenSolarProject, WorkflowStage
 from solar_core.opensolar.config import IntegrationConfig
-from solar_core.opensolar.deliveries import InboundChange
+from solar_core.opensolar.inbound import webhook_log
+from solar_core.opensolar.inbound.deliveries import InboundChange
 from solar_core.opensolar.tables import LinkItem, StageMap
 
 logger = Logger(child=True)

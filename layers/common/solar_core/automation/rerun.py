@@ -13,8 +13,9 @@ from aws_lambda_powertools import Logger
 from pydantic import BaseModel
 
 from solar_core import errors
-from solar_core.installations import audit, automation
-from solar_core.installations.executions import start_ssr_workflow, still_running
+from solar_core.automation import state as automation
+from solar_core.automation.executions import start_ssr_workflow, still_running
+from solar_core.installations import audit
 from solar_core.installations.ids import execution_name
 from solar_core.installations.models import AutomationState
 from solar_core.installations.tables import AutomationItem

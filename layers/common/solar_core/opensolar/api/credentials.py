@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from solar_core.aws_clients import client
 from solar_core.aws_errors import parameter_error
-from solar_core.opensolar.errors import OpenSolarMisconfigured
+from solar_core.opensolar.api.errors import OpenSolarMisconfigured
 from solar_core.settings import get_settings
 
 CACHE_SECONDS = 300

@@ -8,10 +8,10 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from botocore.exceptions import BotoCoreError, ClientError
 
+from solar_core.automation import markers
+from solar_core.automation.outreach.messages import Email
 from solar_core.aws_clients import client
 from solar_core.aws_errors import upstream_error
-from solar_core.installations import markers
-from solar_core.installations.messages import Email
 from solar_core.installations.privacy import mask_email
 from solar_core.installations.tables import AuditItem
 from solar_core.settings import get_settings

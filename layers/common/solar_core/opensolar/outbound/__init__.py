@@ -1,0 +1,1 @@
+"""Our side out: syncing installation requests to OpenSolar projects, paced writes, status pushes, the hourly retry."""
