@@ -53,8 +53,8 @@ def main() -> None:
     table = targets.markdown(rows, results["measured_at"])
     print()
     print(table)
-    if targets.write_into_readme(table):
-        print("README.md: the targets table is updated.")
+    if targets.write_into_page(table):
+        print("docs/performance.md: the targets table is updated.")
 
 
 if __name__ == "__main__":

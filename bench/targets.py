@@ -1,5 +1,5 @@
 """The performance targets (issue: Performance), each figure beside its target and ✓/✗, from one bench run; printed,
-kept in bench/results.json, and written into the README between its `bench:targets` markers."""
+kept in bench/results.json, and written into docs/performance.md between its `bench:targets` markers."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+PERFORMANCE_PAGE = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 _BLOCK = re.compile(r"(<!-- bench:targets:start -->\n).*?(<!-- bench:targets:end -->)", re.DOTALL)
 
 
@@ -73,10 +73,10 @@ def markdown(rows: list[dict[str, Any]], measured_at: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_into_readme(table: str, readme: Path = README) -> bool:
-    """Replace the README's block between the markers; False when the markers are missing."""
-    text = readme.read_text()
+def write_into_page(table: str, page: Path = PERFORMANCE_PAGE) -> bool:
+    """Replace the page's block between the markers; False when the markers are missing."""
+    text = page.read_text()
     if not _BLOCK.search(text):
         return False
-    readme.write_text(_BLOCK.sub(lambda match: match.group(1) + table + match.group(2), text))
+    page.write_text(_BLOCK.sub(lambda match: match.group(1) + table + match.group(2), text))
     return True

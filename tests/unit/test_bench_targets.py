@@ -1,5 +1,5 @@
 """The bench's targets table and cost model (bench/targets.py, bench/costs.py) compute what they say, from a run's
-figures; the README block they rewrite is found and replaced, nothing else."""
+figures; the block they rewrite in docs/performance.md is found and replaced, nothing else."""
 
 from __future__ import annotations
 
@@ -72,12 +72,24 @@ def test_the_cost_of_a_thousand_orders_adds_up_its_items_from_the_price_table() 
     assert estimate["per_10000_webhooks_usd"] > 0
 
 
-def test_the_readme_block_is_replaced_between_its_markers_only(tmp_path: Path) -> None:
-    readme = tmp_path / "README.md"
-    readme.write_text("before\n<!-- bench:targets:start -->\nold\n<!-- bench:targets:end -->\nafter\n")
-    assert targets.write_into_readme("| new |\n", readme)
-    assert readme.read_text() == "before\n<!-- bench:targets:start -->\n| new |\n<!-- bench:targets:end -->\nafter\n"
+def test_the_performance_page_block_is_replaced_between_its_markers_only(tmp_path: Path) -> None:
+    page = tmp_path / "performance.md"
+    page.write_text("before\n<!-- bench:targets:start -->\nold\n<!-- bench:targets:end -->\nafter\n")
+    assert targets.write_into_page("| new |\n", page)
+    assert page.read_text() == "before\n<!-- bench:targets:start -->\n| new |\n<!-- bench:targets:end -->\nafter\n"
     bare = tmp_path / "BARE.md"
     bare.write_text("no markers\n")
-    assert not targets.write_into_readme("x", bare)
+    assert not targets.write_into_page("x", bare)
     assert bare.read_text() == "no markers\n"
+
+
+def test_the_bench_writes_its_table_into_the_performance_page_which_holds_the_markers_once() -> None:
+    # given the committed docs
+    root = Path(targets.__file__).resolve().parent.parent
+    # when the bench finds the page it rewrites
+    page = targets.PERFORMANCE_PAGE
+    # then that is docs/performance.md, with one block, and the README holds none
+    assert page == root / "docs" / "performance.md"
+    text = page.read_text()
+    assert text.count("<!-- bench:targets:start -->") == text.count("<!-- bench:targets:end -->") == 1
+    assert "bench:targets" not in (root / "README.md").read_text()
