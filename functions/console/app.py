@@ -62,5 +62,6 @@ def handler(event: dict[str, Any], _context: Any = None) -> dict[str, Any]:
         return _answer(200, json.dumps(config), _headers("application/json", cache="no-cache"))
     if name not in _FILES:
         return _answer(404, "Not found.", {"content-type": "text/plain; charset=utf-8"})
-    cache = "no-cache" if name == _INDEX else "max-age=300"
+    # The page and its modules are revalidated on every load: modules cached apart could mix two releases.
+    cache = "max-age=300" if name.endswith(".css") else "no-cache"
     return _answer(200, _FILES[name], _headers(_TYPES[Path(name).suffix], cache=cache))

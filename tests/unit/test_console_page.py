@@ -4,6 +4,8 @@ without a stage in the path), and AWS's own sample event."""
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,6 +40,32 @@ def test_the_page_its_style_and_script_are_served_with_a_strict_policy(stage: st
     assert page["headers"]["cache-control"] == "no-cache"
     # nothing is fetched from another host: every src and href is the page's own (or an empty data: icon)
     assert "http" not in page["body"].replace('href="data:,"', "")
+
+
+STATIC = Path(__file__).resolve().parents[2] / "functions" / "console" / "static"
+IMPORT = re.compile(r"""^import\s[^;]*?from\s+"([^"]+)";?$""", re.MULTILINE | re.DOTALL)
+
+
+def test_every_module_the_script_imports_is_served_from_the_page_and_none_is_left_over() -> None:
+    # given the page's script, when its imports are followed module by module through the function
+    seen: set[str] = set()
+    waiting = ["console.js"]
+    while waiting:
+        name = waiting.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        module = get(f"/console/{name}")
+        assert module["statusCode"] == 200, name
+        assert module["headers"]["content-type"].startswith("text/javascript")
+        assert module["headers"]["cache-control"] == "no-cache"  # two releases' modules never mix
+        for specifier in IMPORT.findall(module["body"]):
+            # then every import is a file beside the page (same origin, no CDN, no bare package name)
+            assert re.fullmatch(r"\./[\w-]+\.js", specifier), (name, specifier)
+            waiting.append(specifier.removeprefix("./"))
+    # and every module in static/ is reached: no file is served that the page never loads
+    assert seen == {path.name for path in STATIC.glob("*.js")}
+    assert len(seen) > 1
 
 
 def test_the_console_without_its_slash_is_sent_to_it_so_relative_links_resolve() -> None:
