@@ -35,11 +35,17 @@ setup-sam: $(SAM_VENV)/.installed    ## aws-sam-cli in its own virtualenv (it pi
 
 setup-checkov: $(CHECKOV_VENV)/.installed  ## checkov in its own virtualenv (its pins clash with the runtime's)
 
-setup-browser:                       ## Debian's chromium for the console's browser test (Playwright downloads none)
-	@command -v chromium >/dev/null || { \
-	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-	  $$SUDO apt-get install -y -q chromium >/dev/null || { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium >/dev/null; }; }
-	@chromium --version 2>/dev/null
+setup-browser: setup                 ## a Chromium for the console's browser test: on PATH, else Debian's, else Playwright's
+	@if b="$$(command -v chromium || command -v chromium-browser)"; then \
+	  echo "browser: $$b (on PATH): $$($$b --version 2>/dev/null)"; \
+	elif command -v apt-get >/dev/null && { [ "$$(id -u)" = 0 ] || sudo -n true 2>/dev/null; }; then \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo "sudo -n"); \
+	  $$SUDO apt-get install -y -q chromium >/dev/null 2>&1 || { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium >/dev/null; } || exit 1; \
+	  echo "browser: Debian's chromium, installed with apt-get: $$(chromium --version)"; \
+	else \
+	  echo "browser: no chromium on PATH and no apt-get with root here: Playwright's own Chromium (playwright install)"; \
+	  $(PY) -m playwright install chromium || { echo "Playwright could not download Chromium: install chromium, or let it reach its download host"; exit 1; }; \
+	fi
 
 demo: setup                          ## start a fresh local stack, run the scripted scenario, stop
 	$(PY) -m local demo

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, expect, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 from local.scenarios.sample_catalog import BATTERY_ID, INVERTER_ID, PANEL_ID, SMALL_BATTERY_ID, order_line, sample_order
 from local.state_file import console_link
@@ -23,8 +24,11 @@ from tests.e2e.test_opensolar_out import fake, synced
 from tests.e2e.test_paid_order_automation import automation_done, catalog, new_order_id, put_order  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# The flags Chromium needs on a machine with no outside network (see the README's test section).
+# A Chromium on PATH (Debian's, from `make setup-browser`), else None: Playwright's own, which `make setup-browser`
+# installs where there is no chromium and no apt-get.
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# The flags Chromium needs on a machine with no outside network: without the background-networking ones it keeps
+# opening connections that are refused, and at each start it looks up hosts it cannot reach.
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -49,9 +53,11 @@ def documented_operations() -> list[tuple[str, re.Pattern[str]]]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: `make setup-browser` installs it"
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        except PlaywrightError as error:
+            pytest.fail(f"no browser to drive ({error.message.splitlines()[0]}): `make setup-browser` installs one")
         yield launched
         launched.close()
 
@@ -239,7 +245,7 @@ def test_an_operator_works_through_the_console(
     expect(page.locator("#refresh-health")).to_be_enabled()
     expect(page.locator("#count-synced")).to_have_text(re.compile(r"^[1-9]\d*$"))
     page.evaluate("window.scrollTo(0, 0)")
-    # (UPDATE_SCREENSHOT=1 keeps this view as the README's screenshot)
+    # (UPDATE_SCREENSHOT=1 keeps this view as docs/console.md's screenshot)
     page.screenshot(path=str(SCREENSHOT if os.environ.get("UPDATE_SCREENSHOT") else tmp_path / "console.png"))
     # and the page logged no error; the only 4xx answers were "no webhook registered yet" and the refused move, both
     # handled and shown; and every request it made is the console's own file or a documented operation
