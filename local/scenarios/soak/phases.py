@@ -15,7 +15,7 @@ import requests
 
 from local.scenarios.sample_catalog import COMPATIBILITY_RULES, INSTALLATION_SERVICE, PRODUCTS, WARRANTY_RULES
 from local.scenarios.soak.inputs import STAGE_MAP, WITH_SSR, SoakSize, order_body, webhook_deliveries
-from local.scenarios.soak.report import Report
+from local.scenarios.soak.report import Observed, Report
 from local.scenarios.soak.stack_client import WORKERS, StackClient
 from local.scenarios.soak.verify import verify
 
@@ -28,19 +28,14 @@ class Soak:
         self.size = size
         self.report = Report()
         self.random = random.Random(size.seed)  # noqa: S311 - a reproducible run, not a secret
-        self.orders: dict[str, str] = {}  # order id → kind
-        self.states: dict[str, str] = {}  # order id → automation state
-        self.expected_status: dict[str, str] = {}  # installation request id → status after its newest update
-        self.answers: Counter[str] = Counter()  # the webhook's answers
-        self.unique_deliveries = 0
-        self.timings: dict[str, float] = {}
+        self.seen = Observed()
 
     def _timed(self, phase: str, run: Callable[[], None]) -> None:
         started = time.monotonic()
         print(f"· {phase} …", flush=True)
         run()
-        self.timings[phase] = time.monotonic() - started
-        print(f"  {phase}: {self.timings[phase]:.1f} s", flush=True)
+        self.seen.timings[phase] = time.monotonic() - started
+        print(f"  {phase}: {self.seen.timings[phase]:.1f} s", flush=True)
 
     # ------------------------------------------------------------------ set-up
     def configure(self) -> None:
@@ -84,12 +79,12 @@ class Soak:
             api("PUT", f"/orders/{order_id}", {**order, "notes": "Gate code 1234."}, expect=(200, 201))
 
     def write_orders(self) -> None:
-        self.orders = {f"SO-SOAK-{n:04d}": kind for n, kind in enumerate(self.size.kinds(), start=1)}
+        self.seen.orders = {f"SO-SOAK-{n:04d}": kind for n, kind in enumerate(self.size.kinds(), start=1)}
         with ThreadPoolExecutor(WORKERS) as pool:
-            list(pool.map(lambda item: self._write(*item), self.orders.items()))
+            list(pool.map(lambda item: self._write(*item), self.seen.orders.items()))
         self.stack.wait("every order's automation is done", self._automations_done, timeout_s=600, every_s=3.0)
-        self.states = self.stack.automation_states()
-        outcomes = Counter((self.orders[order_id], state) for order_id, state in self.states.items())
+        self.seen.states = self.stack.automation_states()
+        outcomes = Counter((self.seen.orders[order_id], state) for order_id, state in self.seen.states.items())
         print("  " + ", ".join(f"{kind} → {state}: {count}" for (kind, state), count in sorted(outcomes.items())))
 
     def _automations_done(self) -> bool:
@@ -98,10 +93,10 @@ class Soak:
         sfn = self.stack.aws("stepfunctions")
         pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=self.stack.state["state_machine_arn"])
         executions = [execution for page in pages for execution in page["executions"]]
-        return len(executions) >= len(self.orders) and not any(e["status"] == "RUNNING" for e in executions)
+        return len(executions) >= len(self.seen.orders) and not any(e["status"] == "RUNNING" for e in executions)
 
     def refund(self) -> None:
-        refunded = [order_id for order_id, kind in self.orders.items() if kind == "refunded"]
+        refunded = [order_id for order_id, kind in self.seen.orders.items() if kind == "refunded"]
         for order_id in refunded:
             order = order_body(order_id, "refunded")
             self.stack.api("PUT", f"/orders/{order_id}", {**order, "payment_status": "refunded"}, expect=(200,))
@@ -114,7 +109,7 @@ class Soak:
 
     # ------------------------------------------------------------------ OpenSolar out
     def sync(self) -> None:
-        expected = sum(1 for kind in self.orders.values() if kind in WITH_SSR)
+        expected = sum(1 for kind in self.seen.orders.values() if kind in WITH_SSR)
         retry_runs: list[dict[str, Any]] = []
         last_retry = 0.0
 
@@ -134,7 +129,7 @@ class Soak:
 
     # ------------------------------------------------------------------ OpenSolar in
     def deliver_webhooks(self) -> None:
-        bodies, self.expected_status = webhook_deliveries(self.size, self.random, self.stack.projects())
+        bodies, self.seen.expected_status = webhook_deliveries(self.size, self.random, self.stack.projects())
         secret = str(self.stack.state["webhook_secret"])
         url = f"{self.stack.state['api_url']}/opensolar/webhook/"
 
@@ -143,15 +138,15 @@ class Soak:
             return str(answer.json().get("status")) if answer.status_code == 200 else f"HTTP {answer.status_code}"
 
         with ThreadPoolExecutor(WORKERS) as pool:
-            self.answers = Counter(pool.map(post, bodies))
-        self.unique_deliveries = len({(body["model_id"], body["event_id"]) for body in bodies})
+            self.seen.answers = Counter(pool.map(post, bodies))
+        self.seen.unique_deliveries = len({(body["model_id"], body["event_id"]) for body in bodies})
         self.stack.wait("every status is as the newest update says", self._statuses_settled, timeout_s=300, every_s=2.0)
 
     def _statuses_settled(self) -> bool:
         if self.stack.queue_depth(self.stack.state["resources"]["WebhookQueue"]) > 0:
             return False
         actual = {project["id"]: project["status"] for project in self.stack.projects()}
-        return all(actual.get(request_id) == status for request_id, status in self.expected_status.items())
+        return all(actual.get(request_id) == status for request_id, status in self.seen.expected_status.items())
 
     def run(self) -> Report:
         self._timed("catalog and configuration", self.configure)
@@ -159,5 +154,5 @@ class Soak:
         self._timed("refunds", self.refund)
         self._timed("OpenSolar sync", self.sync)
         self._timed("webhook deliveries", self.deliver_webhooks)
-        verify(self)
+        verify(self.stack, self.report, self.size, self.seen)
         return self.report

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,3 +39,17 @@ class Report:
         lines += ["", "| run | |", "| --- | ---: |"]
         lines += [f"| {figure} | {value} |" for figure, value in self.facts]
         return "\n".join(lines) + "\n"
+
+
+@dataclass
+class Observed:
+    """What a run sent and saw, for the report's checks."""
+
+    orders: dict[str, str] = field(default_factory=dict)  # order id → kind
+    states: dict[str, str] = field(default_factory=dict)  # order id → automation state
+    expected_status: dict[str, str] = field(
+        default_factory=dict
+    )  # installation request id → status after its newest update
+    answers: Counter[str] = field(default_factory=Counter)  # the webhook's answers
+    unique_deliveries: int = 0
+    timings: dict[str, float] = field(default_factory=dict)  # phase → seconds
