@@ -1,1 +1,1 @@
-"""The Docker-free local stack: template.yaml on moto, an HTTP adapter, pollers and a fake OpenSolar."""
+"""The Docker-free local stack, `python -m local up|demo|invoke|soak|redrive|openapi`: template.yaml run on moto."""
