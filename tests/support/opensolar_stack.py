@@ -266,7 +266,12 @@ class SyncStack:
         return dict(table.get_item(Key={"pk": f"WEBHOOK#{event_key}", "sk": "DELIVERY"}).get("Item") or {})
 
     def in_queue(self, url: str | None = None) -> int:
-        names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+        # Delayed ones too: a message asked to wait comes back as a fresh copy sent with a delay.
+        names = [
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed",
+        ]
         attributes = self.sqs.get_queue_attributes(QueueUrl=url or self.queue_url, AttributeNames=names)["Attributes"]
         return sum(int(attributes[name]) for name in names)
 

@@ -96,7 +96,12 @@ class StackClient:
         return {item["order_id"]["S"]: item["state"]["S"] for item in self.items("automation")}
 
     def queue_depth(self, url: str) -> int:
-        names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+        # Delayed ones too: a message asked to wait comes back as a fresh copy sent with a delay.
+        names = [
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed",
+        ]
         attributes = self.aws("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
         return sum(int(attributes[name]) for name in names)
 
