@@ -9,7 +9,7 @@ CHECKOV_VENV := .venv-checkov
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: setup setup-sam setup-checkov setup-browser demo up test test-fast lint format validate build bench soak openapi redrive clean
+.PHONY: setup setup-sam setup-checkov setup-browser demo up test test-fast lint format validate build bench soak iam-check openapi redrive clean
 
 $(VENV)/.installed: requirements-dev.txt layers/common/requirements.txt
 	$(PYTHON_BASE) -m venv $(VENV)
@@ -80,6 +80,9 @@ STACK ?= solar-backbone-dev
 redrive: setup                       ## move a DLQ's messages back: make redrive QUEUE=SyncDLQ [TARGET=aws STACK=… REGION=…]
 	@test -n "$(QUEUE)" || (echo "usage: make redrive QUEUE=<DLQ logical id> [TARGET=aws STACK=<stack> REGION=<region>]"; exit 2)
 	$(PY) -m local redrive $(QUEUE) $(if $(filter aws,$(TARGET)),--aws --stack $(STACK) $(if $(REGION),--region $(REGION)))
+
+iam-check: setup                     ## the end-to-end flows under each function's role: denied calls, unused grants
+	$(PY) -m local iam-check
 
 soak: setup                          ## 200 paid orders + 1,000 webhook deliveries under OpenSolar faults → bench/soak.md
 	$(PY) -m local soak --report bench/soak.md

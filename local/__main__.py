@@ -62,6 +62,11 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("soak", help="the whole system under load and faults in a fresh stack (`make soak`)")
     commands.add_parser("openapi", help="print the API's OpenAPI document (`make openapi`)")
+    iam_check = commands.add_parser(
+        "iam-check", help="the flows under each function's role: denied calls and unused grants (`make iam-check`)"
+    )
+    iam_check.add_argument("--template", type=Path, default=None, help="the SAM template to deploy")
+    iam_check.add_argument("--usage-out", type=Path, default=None, help="also keep the stack's iam-usage.json here")
     return parser
 
 
@@ -149,7 +154,20 @@ def _openapi(_arguments: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"up": _up, "invoke": _invoke, "redrive": _redrive, "demo": _demo, "openapi": _openapi}
+def _iam_check(arguments: argparse.Namespace) -> int:
+    from local.iam.check import run_check
+
+    return run_check(arguments.template, arguments.usage_out)
+
+
+COMMANDS = {
+    "iam-check": _iam_check,
+    "up": _up,
+    "invoke": _invoke,
+    "redrive": _redrive,
+    "demo": _demo,
+    "openapi": _openapi,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,7 +16,7 @@ import requests
 
 from local.aws.deploy import Deployment, deploy
 from local.aws.identity import STAFF_GROUP, LocalUser, create_user, pool_id_of
-from local.aws.moto_server import MotoServer
+from local.aws.moto_server import ACCOUNT_ID, MotoServer
 from local.aws.readback_server import ReadbackServer
 from local.aws.template import TEMPLATE_PATH
 from local.aws.translate import translate
@@ -27,6 +27,7 @@ from local.event_sources.stream_poller import Destinations, StreamPoller
 from local.gateway.authorizer import JwtAuthorizer
 from local.gateway.http_adapter import HttpAdapter, HttpServer
 from local.gateway.routes import HttpApiSpec, http_api_specs
+from local.iam.enforce import Enforcer, enforce_roles
 from local.runtime.handlers import LAYER_DIRS, FunctionSpec, HandlerRegistry
 from local.state_file import DEFAULT_STATE_FILE, remove_state, write_state
 
@@ -86,6 +87,7 @@ def function_specs(deployment: Deployment) -> dict[str, FunctionSpec]:
             code_dir=function.code.code_dir,
             function=function.code.function,
             environment=function.environment,
+            role_arn=function.role_arn,
         )
     return specs
 
@@ -107,6 +109,8 @@ class LocalStack:
     def __init__(self, options: UpOptions) -> None:
         self.options = options
         self.registry: HandlerRegistry | None = None
+        self.iam: Enforcer | None = None
+        self._clients: dict[str, Any] = {}
         self.deployment: Deployment | None = None
         self.state: dict[str, Any] = {}
         self._moto = MotoServer(options.moto_port, options.region, self._invoke_by_name)
@@ -138,6 +142,17 @@ class LocalStack:
             self._session = boto3.session.Session(region_name=self.options.region)
         return self._session.client(service)  # type: ignore[call-overload]
 
+    def _admin_client(self, service: str) -> Any:
+        """One shared admin client per service, for the IAM check's own lookups."""
+        if service not in self._clients:
+            self._clients[service] = self.client(service)
+        return self._clients[service]
+
+    @property
+    def iam_usage_file(self) -> Path:
+        """Where `stop` writes what the functions' code did under their roles."""
+        return self.options.state_file.with_name("iam-usage.json")
+
     # ------------------------------------------------------------------ start / stop
     def start(self) -> dict[str, Any]:
         """Bring everything up, write the state file, return its content."""
@@ -148,7 +163,9 @@ class LocalStack:
         specs = function_specs(deployment)
         os.environ.update(merged_environment(specs) | LOCAL_ENVIRONMENT)
         layer_dirs = tuple(translation.layer_dirs) or LAYER_DIRS
-        self.registry = HandlerRegistry(specs, layer_dirs)
+        roles = {lid: spec.role_arn for lid, spec in specs.items()}
+        self.iam = iam = enforce_roles(roles, self.options.region, ACCOUNT_ID, self._admin_client)
+        self.registry = HandlerRegistry(specs, layer_dirs, iam.acting_as)
         opensolar_url, opensolar_credentials = self._opensolar()
         webhook_secret = self._store_opensolar_secret(deployment, opensolar_credentials)
         apis = http_api_specs(deployment.emulated, deployment.resources)
@@ -193,6 +210,7 @@ class LocalStack:
             "not_emulated": deployment.not_emulated,
             "user_pool_id": pool_id_of(next(iter(apis[0].authorizers.values())).issuer) if users else "",
             "user_pool_client_id": next(iter(apis[0].authorizers.values())).audience[0] if users else "",
+            "iam_usage_file": str(self.iam_usage_file),
             "pid": os.getpid(),
             "startup_seconds": round(time.perf_counter() - started, 2),
         }
@@ -202,6 +220,8 @@ class LocalStack:
     def stop(self) -> None:
         """Stop in reverse order and remove the state file."""
         remove_state(self.options.state_file)
+        if self.iam is not None:
+            self.iam.write(self.iam_usage_file)
         if self._http is not None:
             self._http.stop()
         if self._readback is not None:
@@ -343,6 +363,7 @@ def _function_json(spec: FunctionSpec) -> dict[str, Any]:
         "code_dir": str(spec.code_dir),
         "function": spec.function,
         "environment": dict(spec.environment),
+        "role_arn": spec.role_arn,
     }
 
 

@@ -49,6 +49,7 @@ class FunctionDeployment:
     timeout_s: int
     environment: dict[str, str]
     code: CodeLocation | None
+    role_arn: str = ""
 
 
 @dataclass
@@ -152,6 +153,7 @@ class HybridDeployer:
         outputs.read(stack_outputs)
         deployment.emulated = outputs.resolve(emulated)
         self._record_physical_ids(deployment, placeholders)
+        self._complete_roles(deployment, stack_resources)
         self._fill_layer_arns(deployment, stack_resources)
         for logical_id, machine in outputs.resolve(machines).items():
             self._create_state_machine(deployment.resources[logical_id], machine["Properties"])
@@ -219,6 +221,16 @@ class HybridDeployer:
             if generated != source and generated in deployment.resources:
                 deployment.resources[source] = deployment.resources[generated]
 
+    def _complete_roles(self, deployment: Deployment, stack_resources: dict[str, Any]) -> None:
+        """moto's CloudFormation attaches no `ManagedPolicyArns`: attach them, so the role in IAM is the template's."""
+        iam = self.client("iam")
+        for logical_id, resource in stack_resources.items():
+            if resource["Type"] != "AWS::IAM::Role":
+                continue
+            role_name = deployment.resources[logical_id].rsplit("/", 1)[-1]
+            for policy_arn in resource["Properties"].get("ManagedPolicyArns", []):
+                iam.attach_role_policy(RoleName=role_name, PolicyArn=self._evaluator.evaluate(policy_arn))
+
     def _fill_layer_arns(self, deployment: Deployment, stack_resources: dict[str, Any]) -> None:
         """moto's CloudFormation leaves a layer version's physical id empty; the layer API knows its ARN."""
         for logical_id, resource in stack_resources.items():
@@ -275,6 +287,7 @@ class HybridDeployer:
                 timeout_s=int(config.get("Timeout", 3)),
                 environment=dict(config.get("Environment", {}).get("Variables", {})),
                 code=self._translation.code.get(logical_id),
+                role_arn=str(config.get("Role", "")),
             )
             self._warn_dropped_variables(logical_id, resource, deployment.functions[logical_id].environment)
 

@@ -136,6 +136,8 @@ class MotoServer:
         """Start, export the client environment into os.environ and return the endpoint URL."""
         from moto.server import ThreadedMotoServer
 
+        # AWS managed policies exist in IAM (a role's AWSLambdaBasicExecutionRole can then be attached and read).
+        os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
         _route_lambda_invocations(self._invoker)
         _without_docker()
         _retry_without_sleeping()

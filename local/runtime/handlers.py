@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
@@ -9,11 +10,13 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from local.aws.template import ROOT
+from local.runtime import container_caches, log_context
 from local.runtime.function_code import load_module
 
 LAYER_DIRS = (ROOT / "layers" / "common",)  # when the template names no local layer
@@ -21,6 +24,12 @@ LAYER_DIRS = (ROOT / "layers" / "common",)  # when the template names no local l
 logger = logging.getLogger("local.runtime.handlers")
 
 Handler = Callable[[Any, Any], Any]
+# (function logical id) → the context its code runs in: its role in the local stack's IAM check
+Identity = Callable[[str], AbstractContextManager[None]]
+
+
+def _no_identity(_logical_id: str) -> AbstractContextManager[None]:
+    return contextlib.nullcontext()
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,7 @@ class FunctionSpec:
     code_dir: Path
     function: str
     environment: Mapping[str, str]
+    role_arn: str = ""
 
 
 class LambdaContext:
@@ -65,8 +75,14 @@ class ResultNotSerializable(TypeError):
 class HandlerRegistry:
     """Every function's handler, loaded on first use; one invocation path for HTTP, pollers, workflow and CLI."""
 
-    def __init__(self, specs: Mapping[str, FunctionSpec], layer_dirs: tuple[Path, ...] = LAYER_DIRS) -> None:
+    def __init__(
+        self,
+        specs: Mapping[str, FunctionSpec],
+        layer_dirs: tuple[Path, ...] = LAYER_DIRS,
+        identity: Identity = _no_identity,
+    ) -> None:
         self._specs = dict(specs)
+        self._identity = identity
         self._by_name = {spec.name: spec.logical_id for spec in specs.values()}
         self._by_name |= {spec.arn: spec.logical_id for spec in specs.values()}
         # Idle "containers" per function: a handler module loaded once per container, handling one event at a time as
@@ -77,6 +93,7 @@ class HandlerRegistry:
         for layer_dir in layer_dirs:
             if str(layer_dir) not in sys.path:
                 sys.path.insert(0, str(layer_dir))  # the Lambda runtime puts layers on the path too
+        log_context.install()
 
     @property
     def logical_ids(self) -> list[str]:
@@ -96,7 +113,7 @@ class HandlerRegistry:
         spec = self._specs[logical_id]
         handler = self._take(spec)
         try:
-            result = handler(event, LambdaContext(spec))
+            result = log_context.run_isolated(self._run, spec, handler, event)
         finally:
             with self._lock:
                 self._idle[spec.logical_id].append(handler)
@@ -104,6 +121,10 @@ class HandlerRegistry:
             return json.loads(json.dumps(result))
         except (TypeError, ValueError) as error:
             raise ResultNotSerializable(f"{logical_id} returned a result that is not JSON: {error}") from error
+
+    def _run(self, spec: FunctionSpec, handler: Handler, event: Any) -> Any:
+        with container_caches.of_function(spec.logical_id), self._identity(spec.logical_id):
+            return handler(event, LambdaContext(spec))
 
     def _take(self, spec: FunctionSpec) -> Handler:
         """An idle container's handler, or a new container's when every one is busy (concurrent events scale out)."""
@@ -113,8 +134,10 @@ class HandlerRegistry:
                 return idle.pop()
             number = self._containers.get(spec.logical_id, 0) + 1
             self._containers[spec.logical_id] = number
-            # Loading under the lock: two first events do not import one module twice at the same moment.
-            return self._load(spec, number)
+            # Loading under the lock: two first events do not import one module twice at the same moment. The init
+            # code runs under the function's role, as in Lambda.
+            with container_caches.of_function(spec.logical_id), self._identity(spec.logical_id):
+                return self._load(spec, number)
 
     @staticmethod
     def _load(spec: FunctionSpec, container: int = 1) -> Handler:

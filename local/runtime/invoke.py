@@ -13,7 +13,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from local.aws.moto_server import client_environment
+import boto3
+
+from local.aws.moto_server import ACCOUNT_ID, client_environment
+from local.iam.enforce import enforce_roles
 from local.runtime.handlers import LAYER_DIRS, FunctionSpec, HandlerRegistry
 from local.stack import LOCAL_ENVIRONMENT, schedule_event
 from local.state_file import read_state
@@ -34,6 +37,7 @@ def function_spec(state: dict[str, Any], logical_id: str) -> FunctionSpec:
         code_dir=Path(entry["code_dir"]),
         function=entry["function"],
         environment=entry["environment"],
+        role_arn=entry.get("role_arn", ""),
     )
 
 
@@ -60,13 +64,19 @@ def run(state_file: Path, logical_id: str, event_file: Path | None) -> int:
     os.environ.update(client_environment(state["aws_endpoint_url"], state["region"]))
     os.environ.update(dict(spec.environment) | LOCAL_ENVIRONMENT)
     event = load_event(state, logical_id, event_file)
+    # The handler runs under its role here too; what it used joins the stack's own record (iam-usage*.json).
+    session = boto3.session.Session(region_name=state["region"])
+    iam = enforce_roles({logical_id: spec.role_arn}, state["region"], ACCOUNT_ID, session.client)
     try:
         # Logs and metrics go to stderr, as with `sam local invoke`; stdout carries only the result.
         with contextlib.redirect_stdout(sys.stderr):
             layer_dirs = tuple(Path(path) for path in state.get("layer_dirs", [])) or LAYER_DIRS
-            result = HandlerRegistry({logical_id: spec}, layer_dirs).invoke(logical_id, event)
+            result = HandlerRegistry({logical_id: spec}, layer_dirs, iam.acting_as).invoke(logical_id, event)
     except Exception as error:  # reported like the Lambda runtime does, as a JSON error
         print(json.dumps({"errorType": type(error).__name__, "errorMessage": str(error)}, indent=2))
         return 1
+    finally:
+        beside = Path(state.get("iam_usage_file") or state_file)  # the stack's own folder, where its record goes
+        iam.write(beside.with_name(f"iam-usage-invoke-{os.getpid()}.json"))
     print(json.dumps(result, indent=2))
     return 0
