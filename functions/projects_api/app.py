@@ -10,7 +10,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from solar_core.adapters.http import STAFF_ONLY, ResourceId, build_resolver, caller_id
+from solar_core.adapters.http import CALLS_OPENSOLAR, STAFF_ONLY, ResourceId, build_resolver, caller_id
 from solar_core.automation import attention
 from solar_core.automation.rerun import RerunStarted, rerun_automation
 from solar_core.automation.views import service_request_by_ssr, service_request_for_order
@@ -130,6 +130,7 @@ def sync_selected(selection: Annotated[BulkSyncIn, Body()], force: Force = False
     "/opensolar/projects/<id>/status",
     summary="Read the project from OpenSolar now and keep what it says",
     tags=["opensolar"],
+    openapi_extensions=CALLS_OPENSOLAR,
 )
 def live_status(id: ResourceId) -> Project:
     logger.append_keys(installation_request_id=id)
@@ -181,7 +182,7 @@ def webhook_logs(
     "/opensolar/webhook-registration",
     summary="Register our webhook in OpenSolar, or update it (staff)",
     tags=["opensolar"],
-    openapi_extensions=STAFF_ONLY,
+    openapi_extensions=STAFF_ONLY | CALLS_OPENSOLAR,
 )
 def register_webhook() -> Registration:
     return registration.register()
@@ -201,7 +202,7 @@ def get_webhook_registration() -> Registration:
     "/opensolar/webhook-registration",
     summary="Disable our webhook in OpenSolar (staff)",
     tags=["opensolar"],
-    openapi_extensions=STAFF_ONLY,
+    openapi_extensions=STAFF_ONLY | CALLS_OPENSOLAR,
 )
 def disable_webhook() -> Registration:
     return registration.disable()

@@ -4,6 +4,7 @@ logs, config and stats, through API Gateway payload-2.0 events."""
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from solar_core.opensolar.links import FAILED, PENDING
 from solar_core.opensolar.tables import LinkItem
 from tests.support import http_events
 from tests.support.http_events import Answer, http_event
-from tests.support.opensolar_stack import SyncStack
+from tests.support.opensolar_stack import SyncStack, project_delivery
 from tests.support.ssr_stack import EVENTS, load_handler
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish")
@@ -228,6 +229,104 @@ def test_the_live_status_reads_opensolar_and_keeps_what_it_says(fresh: SyncStack
     assert answer.body["contract_signed_at"]
     assert call("GET", "/opensolar/projects/{id}", {"id": request_id}).body["opensolar_stage"]["milestone"] == 2
     assert {log["operation"] for log in fresh.sync_logs(request_id)} == {"create", "read"}
+
+
+PATCH_PROJECT = "PATCH /api/orgs/{org_id}/projects/{project_id}/"
+PUSHABLE = {
+    "scheduled": {"workflow_id": 1, "active_stage_id": 7},
+    "in_progress": {"workflow_id": 1, "active_stage_id": 9},
+    "completed": {"workflow_id": 1, "active_stage_id": 10},
+}
+
+
+def live_status(request_id: str) -> Answer:
+    return call("GET", "/opensolar/projects/{id}/status", {"id": request_id})
+
+
+def status_changes(stack: SyncStack, request_id: str) -> list[str]:
+    order_id = stack.link(request_id)["order_id"]
+    entries = sorted(stack.ssr.installation_items(order_id, "audit"), key=lambda entry: entry["at"])
+    return [entry["detail"] for entry in entries if entry["action"] == "status_changed"]
+
+
+def test_a_project_completed_in_opensolar_and_read_live_completes_the_request_with_one_audit_entry(
+    fresh: SyncStack,
+) -> None:
+    # given a synced request whose project is completed in OpenSolar, with no webhook registered to say so
+    request_id = synced_request(fresh)
+    project_id = int(fresh.link(request_id)["opensolar_project_id"])
+    fresh.fake.set_stage(project_id, active_stage_id=10)
+    # when staff read its status live
+    answer = live_status(request_id)
+    # then the request is completed, here and on the link, with one audit entry from OpenSolar
+    assert answer.status == 200
+    assert answer.body["status"] == "completed"
+    assert fresh.request_item(request_id)["status"] == "completed"
+    assert fresh.link(request_id)["installation_status"] == "completed"
+    changes = status_changes(fresh, request_id)
+    assert len(changes) == 1
+    assert changes[0].startswith("pending → completed from OpenSolar (live status read")
+
+
+def test_reading_the_same_state_live_twice_adds_no_second_audit_entry(fresh: SyncStack) -> None:
+    # given a request completed by a live read
+    request_id = synced_request(fresh)
+    fresh.fake.set_stage(int(fresh.link(request_id)["opensolar_project_id"]), active_stage_id=10)
+    assert live_status(request_id).body["status"] == "completed"
+    # when it is read again
+    again = live_status(request_id)
+    # then it is still completed, and the audit holds the one change
+    assert (again.status, again.body["status"]) == (200, "completed")
+    assert len(status_changes(fresh, request_id)) == 1
+    assert [log["operation"] for log in fresh.sync_logs(request_id)].count("read") == 2
+
+
+def test_a_state_read_live_that_is_behind_the_request_does_not_move_it_back(fresh: SyncStack) -> None:
+    # given a request staff moved to in_progress while its project stands at a contract-signed stage
+    request_id = synced_request(fresh)
+    fresh.fake.set_stage(int(fresh.link(request_id)["opensolar_project_id"]), active_stage_id=7)
+    for step in ("scheduled", "in_progress"):
+        assert call("PATCH", "/installation-requests/{id}", {"id": request_id}, body={"status": step}).status == 200
+    before = status_changes(fresh, request_id)
+    # when the project is read live
+    answer = live_status(request_id)
+    # then the request stays in_progress, the stage is kept, and no status change is recorded
+    assert (answer.status, answer.body["status"]) == (200, "in_progress")
+    assert answer.body["opensolar_stage"]["active_stage_id"] == 7
+    assert fresh.request_item(request_id)["status"] == "in_progress"
+    assert status_changes(fresh, request_id) == before
+
+
+def test_a_state_read_live_that_is_older_than_the_one_held_changes_nothing(fresh: SyncStack) -> None:
+    # given a request scheduled by a webhook about a state newer than what OpenSolar's project now says
+    request_id = synced_request(fresh)
+    project_id = int(fresh.link(request_id)["opensolar_project_id"])
+    fresh.fake.set_stage(project_id, active_stage_id=10)
+    later = int(time.time()) + 3600
+    newer = project_delivery(project_id, request_id, stage_id=7, milestone=2, at=later, event_id=1)
+    assert fresh.webhook(newer).status == 200
+    fresh.process_webhooks()
+    assert fresh.request_item(request_id)["status"] == "scheduled"
+    # when the project (completed, but modified before that delivery's state) is read live
+    answer = live_status(request_id)
+    # then the older state does not win: still scheduled at stage 7, one status change in the audit
+    assert (answer.status, answer.body["status"]) == (200, "scheduled")
+    assert fresh.link(request_id)["opensolar_stage"]["active_stage_id"] == 7
+    assert len(status_changes(fresh, request_id)) == 1
+
+
+def test_a_status_read_live_is_not_pushed_back_to_opensolar(fresh: SyncStack) -> None:
+    # given statuses that staff changes would push, and a project completed in OpenSolar
+    fresh.configure(status_map=PUSHABLE)
+    request_id = synced_request(fresh)
+    fresh.fake.set_stage(int(fresh.link(request_id)["opensolar_project_id"]), active_stage_id=10)
+    # when the live read completes the request
+    assert live_status(request_id).body["status"] == "completed"
+    # then nothing is queued to push and OpenSolar gets no write back
+    assert "push_pending" not in fresh.link(request_id)
+    assert fresh.in_queue() == 0
+    fresh.deliver()
+    assert PATCH_PROJECT not in fresh.fake.call_counts()
 
 
 def test_the_live_status_of_a_project_not_in_opensolar_yet_is_a_409(fresh: SyncStack) -> None:

@@ -85,6 +85,10 @@ ResourceId = Annotated[str, Path(min_length=1, max_length=128)]
 STAFF_ONLY: dict[str, Any] = {"x-required-group": STAFF_GROUP}
 """Pass as `openapi_extensions=STAFF_ONLY` on an admin route: the edge refuses non-staff callers with 403."""
 
+CALLS_OPENSOLAR: dict[str, Any] = {"x-calls-upstream": "OpenSolar"}
+"""Add to `openapi_extensions` on a route that calls OpenSolar while it answers: the OpenAPI document then lists the
+503 it answers when OpenSolar is unavailable (`errors.UpstreamUnavailable`)."""
+
 
 def _check_body(app: APIGatewayHttpResolver) -> None:
     """Refuse bodies that are too large, not JSON or not parseable, before any field is looked at."""

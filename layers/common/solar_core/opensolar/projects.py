@@ -22,6 +22,7 @@ from solar_core.opensolar import backfill, links
 from solar_core.opensolar.api.client import client_for
 from solar_core.opensolar.api.errors import OpenSolarRejected, OpenSolarThrottled, OpenSolarUnavailable, http_status_of
 from solar_core.opensolar.config import load_config
+from solar_core.opensolar.inbound.apply import OpenSolarState, apply_state
 from solar_core.opensolar.links import FAILED, PENDING, READ, SYNCED, AttemptRecord
 from solar_core.opensolar.models import (
     BulkSyncQueued,
@@ -223,11 +224,14 @@ def _claim_request(link: LinkItem) -> bool:
 
 
 def live_status(installation_request_id: str) -> Project:
-    """Reads the project from OpenSolar now and keeps what it says (unless the link already holds a newer state)."""
+    """Reads the project from OpenSolar now and applies what it says as a webhook about it would be applied: the stage
+    and dates kept, the installation request moved forward with an audit entry, an older state changing nothing, and
+    nothing pushed back to OpenSolar."""
     link = backfill.link_for(installation_request_id)
     if not link.opensolar_project_id:
         raise errors.Conflict("This installation request is not in OpenSolar yet; sync it first.")
-    client = client_for(load_config())
+    config = load_config()
+    client = client_for(config)
     started = time.perf_counter()
     try:
         reply = client.get_project(int(link.opensolar_project_id))
@@ -239,16 +243,6 @@ def live_status(installation_request_id: str) -> Project:
         )
         raise
     elapsed = (time.perf_counter() - started) * 1000
-    actions = links.snapshot_actions(link, reply.value)
-    if actions:
-        seen = link.opensolar_modified_at
-        unchanged = LinkItem.opensolar_modified_at == seen if seen else LinkItem.opensolar_modified_at.does_not_exist()
-        try:
-            link.update(actions=actions, condition=unchanged)
-        except UpdateError as exc:
-            error = storage_error(exc)
-            if not isinstance(error, errors.Conflict):
-                raise error from exc
-            link = links.get_link(installation_request_id, consistent=True)  # a newer state landed meanwhile
+    apply_state(link, OpenSolarState.of_project(reply.value), config, origin="live status read")
     links.write_log(installation_request_id, AttemptRecord("read", READ, elapsed, reply.http_status))
-    return as_project(link)
+    return as_project(links.get_link(installation_request_id, consistent=True))
