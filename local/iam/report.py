@@ -97,8 +97,10 @@ class Report:
 
     def lines(self) -> Iterable[str]:
         for report in self.functions:
-            yield f"{report.function}: {len(report.used)} (action, resource) used; {report.granted} grants, "
-            yield f"  {len(report.unused)} never used ({len(report.unexplained)} without a reason)"
+            yield (
+                f"{report.function}: {len(report.used)} (action, resource) used; {report.granted} grants, "
+                f"{len(report.unused)} never used ({len(report.unexplained)} without a reason)"
+            )
             for entry in report.used:
                 yield f"  used    {entry['action']} on {entry['resource']} ({entry['calls']} calls)"
             for denial in report.denied:

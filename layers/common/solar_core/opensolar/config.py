@@ -167,10 +167,10 @@ def _provider() -> _ConfigProvider:
     return _ConfigProvider(client("dynamodb"))
 
 
-def load_config() -> IntegrationConfig:
-    """The current config (defaults when nobody saved one yet), at most CACHE_SECONDS old."""
+def load_config(*, refresh: bool = False) -> IntegrationConfig:
+    """The current config (defaults when nobody saved one yet), at most CACHE_SECONDS old; `refresh` reads it now."""
     try:
-        stored = _provider().get(CONFIG_NAME, max_age=CACHE_SECONDS)
+        stored = _provider().get(CONFIG_NAME, max_age=CACHE_SECONDS, force_fetch=refresh)
     except GetParameterError as exc:
         raise parameter_error(exc, "DynamoDB", "The OpenSolar config") from exc
     try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
@@ -151,6 +151,11 @@ def _sync_leased(request: SyncRequest, delivery: Delivery, context: SyncContext,
         return Done(f"Already synced to OpenSolar project {link.opensolar_project_id}.")
     if link.opensolar_project_id and pushing and not request.force:
         target = stage_for(link, context.config)
+        if target is None:
+            # Staff decided the push on a config this container may not have yet (each caches it for minutes):
+            # dropping it on a stale status_map would lose the push for good, so ask once more, fresh.
+            context = replace(context, config=load_config(refresh=True))
+            target = stage_for(link, context.config)
         shown = link.opensolar_stage.active_stage_id if link.opensolar_stage else None
         if target is None or shown == target.active_stage_id:
             links.commit(lease, attempt=None, actions=[LinkItem.push_pending.remove()])
