@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 from urllib.parse import unquote
@@ -60,10 +60,19 @@ class Role:
     name: str
     arn: str
     statements: tuple[Statement, ...]
+    _decided: dict[tuple[str, str, tuple[tuple[str, str], ...]], Statement | None] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def decide(self, action: str, resource: str, context: Mapping[str, str] | None = None) -> Statement | None:
-        """The Allow statement that permits the request; None when nothing allows it or a Deny matches."""
-        values = context or {}
+        """The Allow statement that permits the request; None when nothing allows it or a Deny matches (remembered:
+        the same request is judged the same way)."""
+        key = (action, resource, tuple(sorted((context or {}).items())))
+        if key not in self._decided:
+            self._decided[key] = self._judge(action, resource, context or {})
+        return self._decided[key]
+
+    def _judge(self, action: str, resource: str, values: Mapping[str, str]) -> Statement | None:
         allowing = None
         for statement in self.statements:
             if statement.matches(action, resource, values):
