@@ -90,7 +90,17 @@ def _dynamodb(operation: str, params: Mapping[str, Any], place: Place) -> list[t
     return [(operation, table(params["TableName"]))]
 
 
+# Batch operations that IAM authorizes as their single-message action (SQS and SNS have no action of their own).
+_AUTHORIZED_AS = {
+    "SendMessageBatch": "SendMessage",
+    "DeleteMessageBatch": "DeleteMessage",
+    "ChangeMessageVisibilityBatch": "ChangeMessageVisibility",
+    "PublishBatch": "Publish",
+}
+
+
 def _sqs(operation: str, params: Mapping[str, Any], place: Place) -> list[tuple[str, str]]:
+    operation = _AUTHORIZED_AS.get(operation, operation)
     if "QueueUrl" in params:
         *_, account, name = params["QueueUrl"].rstrip("/").split("/")
         return [(operation, arn("sqs", "queue", Place(place.region, account, place.secret_arns), QueueName=name))]
@@ -102,7 +112,7 @@ def _sqs(operation: str, params: Mapping[str, Any], place: Place) -> list[tuple[
 def _by_arn_parameter(*names: str) -> Callable[[str, Mapping[str, Any], Place], list[tuple[str, str]]]:
     def needs(operation: str, params: Mapping[str, Any], place: Place) -> list[tuple[str, str]]:
         given = [params[name] for name in names if params.get(name)]
-        return [(operation, given[0] if given else "*")]
+        return [(_AUTHORIZED_AS.get(operation, operation), given[0] if given else "*")]
 
     return needs
 

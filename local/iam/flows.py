@@ -54,7 +54,9 @@ def console_actions(demo: DemoContext) -> None:
     for path in reads:
         demo.api.call("GET", path)
     demo.api.call("POST", f"/opensolar/projects/{request_id}/sync?force=true", expect=202)
-    demo.api.call("POST", "/opensolar/projects/sync", {"ids": [request_id, "IR-UNKNOWN"]}, expect=202)
+    listed = demo.api.call("GET", "/opensolar/projects?limit=3") or {"items": []}
+    several = [request_id, *[project["id"] for project in listed["items"]], "IR-UNKNOWN"]  # a batch, as the console
+    demo.api.call("POST", "/opensolar/projects/sync", {"ids": list(dict.fromkeys(several))}, expect=202)
     demo.api.call(
         "POST", "/products/compatibility/check-products", {"product_a_id": INVERTER_ID, "product_b_id": BATTERY_ID}
     )

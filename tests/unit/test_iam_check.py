@@ -51,6 +51,9 @@ def test_other_services_name_their_resources_as_iam_does() -> None:
     assert pairs("sqs", "SendMessage", {"QueueUrl": url}) == [
         ("sqs:SendMessage", "arn:aws:sqs:eu-west-1:111122223333:SyncQueue")
     ]
+    assert pairs("sqs", "SendMessageBatch", {"QueueUrl": url, "Entries": []}) == [
+        ("sqs:SendMessage", "arn:aws:sqs:eu-west-1:111122223333:SyncQueue")
+    ]
     assert pairs("secretsmanager", "GetSecretValue", {"SecretId": "solar/opensolar"}) == [
         ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:eu-west-1:111122223333:secret:solar/opensolar-AbCdEf")
     ]
