@@ -1,10 +1,12 @@
-"""Projects API: the service records (SSR) read routes, automation re-runs and installation request changes, and the
-OpenSolar projects, syncs, logs, config, stats, webhook logs and webhook registration."""
+"""Projects API: the service records (SSR) read routes, automation re-runs and installation request changes, the
+OpenSolar projects, syncs, logs, config, stats, webhook logs and webhook registration, and installation scheduling
+(crews, days off, schedules, slots, bookings)."""
 
 from http import HTTPStatus
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
@@ -39,6 +41,19 @@ from solar_core.opensolar.outbound.staff_changes import (
     update_installation_request,
 )
 from solar_core.opensolar.stats import read_stats
+from solar_core.scheduling import bookings, calendar, crews
+from solar_core.scheduling.models import (
+    Booking,
+    BookingIn,
+    Crew,
+    CrewIn,
+    CrewList,
+    DayOff,
+    DayOffIn,
+    Schedule,
+    SlotList,
+)
+from solar_core.scheduling.slots import crew_schedule, slots_for_request
 
 logger = Logger()
 metrics = Metrics()
@@ -46,6 +61,13 @@ app = build_resolver()
 
 Force = Annotated[bool, Query(description="Sync again even when the project is synced already.")]
 _ACCEPTED = HTTPStatus.ACCEPTED.value
+From = Annotated[str | None, Query(alias="from", description="YYYY-MM-DD", max_length=10)]
+Days = Annotated[int | None, Query(ge=1, le=calendar.MAX_WINDOW_DAYS, description="How many days (default 14)")]
+_CREW_SAVED = {
+    HTTPStatus.OK: {"description": "Replaced", "content": {content_types.APPLICATION_JSON: {"model": Crew}}},
+    HTTPStatus.CREATED: {"description": "Created", "content": {content_types.APPLICATION_JSON: {"model": Crew}}},
+}
+_NO_CONTENT = {HTTPStatus.NO_CONTENT: {"description": "Done"}}
 
 
 @app.get("/orders/<id>/service-request", tags=["service records"])
@@ -219,6 +241,108 @@ def patch_installation_request(
 ) -> InstallationRequestView:
     logger.append_keys(installation_request_id=id)
     return update_installation_request(id, patch, by=caller_id(app))
+
+
+@app.put(
+    "/crews/<id>",
+    summary="Create or replace a crew (staff); 409 naming the bookings a change would strand",
+    tags=["scheduling"],
+    openapi_extensions=STAFF_ONLY,
+    responses=_CREW_SAVED,
+)
+def put_crew(id: ResourceId, crew: Annotated[CrewIn, Body()]) -> Response[Crew]:
+    logger.append_keys(crew_id=id)
+    saved, created = crews.put_crew(id, crew)
+    status = HTTPStatus.CREATED if created else HTTPStatus.OK
+    return Response(status_code=status.value, content_type=content_types.APPLICATION_JSON, body=saved)
+
+
+@app.get(
+    "/crews", summary="The crews, of one branch or all (staff)", tags=["scheduling"], openapi_extensions=STAFF_ONLY
+)
+def list_crews(branch_id: Annotated[str | None, Query(min_length=1, max_length=128)] = None) -> CrewList:
+    return CrewList(items=crews.list_crews(branch_id))
+
+
+@app.put(
+    "/crews/<id>/days-off/<date>",
+    summary="Mark a crew off for a day (staff); 409 naming the bookings of that day",
+    tags=["scheduling"],
+    openapi_extensions=STAFF_ONLY,
+)
+def put_day_off(id: ResourceId, date: ResourceId, body: Annotated[DayOffIn | None, Body()] = None) -> DayOff:
+    logger.append_keys(crew_id=id)
+    return crews.put_day_off(id, calendar.parse_day(date), body or DayOffIn())
+
+
+@app.delete(
+    "/crews/<id>/days-off/<date>",
+    summary="Take back a crew's day off (staff)",
+    tags=["scheduling"],
+    openapi_extensions=STAFF_ONLY,
+    responses=_NO_CONTENT,
+)
+def delete_day_off(id: ResourceId, date: ResourceId) -> Response[None]:
+    logger.append_keys(crew_id=id)
+    crews.delete_day_off(id, calendar.parse_day(date))
+    return Response(status_code=HTTPStatus.NO_CONTENT.value)
+
+
+@app.get(
+    "/crews/<id>/schedule",
+    summary="A crew's bookings by date, from today by default (staff)",
+    tags=["scheduling"],
+    openapi_extensions=STAFF_ONLY,
+)
+def get_crew_schedule(id: ResourceId, from_: From = None, days: Days = None) -> Schedule:
+    logger.append_keys(crew_id=id)
+    return crew_schedule(id, from_, days)
+
+
+@app.get(
+    "/installation-requests/<id>/slots",
+    summary="Free crew slots for an installation request, earliest first (staff)",
+    tags=["scheduling"],
+    openapi_extensions=STAFF_ONLY,
+)
+def get_slots(id: ResourceId, from_: From = None, days: Days = None) -> SlotList:
+    logger.append_keys(installation_request_id=id)
+    return slots_for_request(id, from_, days)
+
+
+@app.put(
+    "/installation-requests/<id>/booking",
+    summary="Book an installation request on a crew's day, or on the first free slot when none is given (staff)",
+    tags=["scheduling"],
+    openapi_extensions=STAFF_ONLY,
+)
+def put_booking(id: ResourceId, wanted: Annotated[BookingIn | None, Body()] = None) -> Booking:
+    logger.append_keys(installation_request_id=id)
+    return bookings.book(id, wanted or BookingIn(), by=caller_id(app))
+
+
+@app.get(
+    "/installation-requests/<id>/booking",
+    summary="An installation request's booking (staff)",
+    tags=["scheduling"],
+    openapi_extensions=STAFF_ONLY,
+)
+def get_booking(id: ResourceId) -> Booking:
+    logger.append_keys(installation_request_id=id)
+    return bookings.get_booking(id)
+
+
+@app.delete(
+    "/installation-requests/<id>/booking",
+    summary="Free an installation request's booking (staff)",
+    tags=["scheduling"],
+    openapi_extensions=STAFF_ONLY,
+    responses=_NO_CONTENT,
+)
+def delete_booking(id: ResourceId) -> Response[None]:
+    logger.append_keys(installation_request_id=id)
+    bookings.unbook(id, by=caller_id(app))
+    return Response(status_code=HTTPStatus.NO_CONTENT.value)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)

@@ -21,6 +21,8 @@ from local.scenarios.sample_catalog import (
 )
 
 GHOST_ORDER = "SO-IAM-GHOST"
+SCHEDULED_ORDER = "SO-IAM-SCHEDULE"
+IAM_CREW = "crew-iam-check"
 
 
 def _ids(demo: DemoContext) -> tuple[str, str]:
@@ -108,9 +110,35 @@ def rerun_after_a_dead_execution(demo: DemoContext) -> None:
     wait_for_automation(demo, GHOST_ORDER)
 
 
+def scheduling(demo: DemoContext) -> None:
+    """A crew, its day off, a paid order's request booked on the first free slot, read back and freed."""
+    heading("IAM check (e): a crew, a day off and a booking")
+    every_day = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    crew = {
+        "name": "IAM check crew",
+        "branch_id": "iam-check",
+        "skills": ["solar", "hybrid"],
+        "working_days": every_day,
+    }
+    demo.api.call("PUT", f"/crews/{IAM_CREW}", crew, expect=201, why="a new crew")
+    demo.api.call("GET", "/crews?branch_id=iam-check")
+    put_order(demo, sample_order(SCHEDULED_ORDER, branch_id="iam-check"))
+    view = wait_for_automation(demo, SCHEDULED_ORDER)
+    request_id = str((view.get("installation_request") or {}).get("id", "?"))
+    demo.api.call("GET", f"/installation-requests/{request_id}/slots?days=3")
+    booked = demo.api.call("PUT", f"/installation-requests/{request_id}/booking", {}) or {}
+    day = str(booked.get("date", "?"))
+    demo.api.call("GET", f"/installation-requests/{request_id}/booking")
+    demo.api.call("GET", f"/crews/{IAM_CREW}/schedule?from={day}&days=1")
+    demo.api.call("PUT", f"/crews/{IAM_CREW}/days-off/{day}", {}, expect=409, why="the crew is booked that day")
+    demo.api.call("DELETE", f"/installation-requests/{request_id}/booking", expect=204)
+    demo.api.call("PUT", f"/crews/{IAM_CREW}/days-off/{day}", {"reason": "IAM check"})
+    demo.api.call("DELETE", f"/crews/{IAM_CREW}/days-off/{day}", expect=204)
+
+
 def settle(demo: DemoContext) -> None:
     """Nothing is left to sync before the stack stops (so every call the flows caused has been made)."""
     demo.api.wait_for("/opensolar/stats", lambda stats: stats["pending"] == 0, why="no sync is pending", timeout_s=90)
 
 
-FLOWS = [console_actions, catalog_changes, refund, rerun_after_a_dead_execution, settle]
+FLOWS = [console_actions, catalog_changes, refund, rerun_after_a_dead_execution, scheduling, settle]

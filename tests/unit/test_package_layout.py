@@ -11,13 +11,14 @@ ROOT = Path(__file__).resolve().parents[2]
 LAYER = ROOT / "layers" / "common" / "solar_core"
 
 # Each package of the layer, and the packages of the layer it must never import (directly or inside a function).
-# The order they build on: catalog and orders → installations → opensolar → automation.
+# The order they build on: catalog and orders → installations → scheduling → opensolar → automation.
 MUST_NOT_IMPORT = {
-    "catalog": ("orders", "installations", "opensolar", "automation"),
-    "orders": ("installations", "opensolar", "automation"),
-    "installations": ("opensolar", "automation"),
+    "catalog": ("orders", "installations", "scheduling", "opensolar", "automation"),
+    "orders": ("installations", "scheduling", "opensolar", "automation"),
+    "installations": ("scheduling", "opensolar", "automation"),
+    "scheduling": ("opensolar", "automation"),
     "opensolar": ("automation",),
-    "adapters": ("catalog", "orders", "installations", "opensolar", "automation"),
+    "adapters": ("catalog", "orders", "installations", "scheduling", "opensolar", "automation"),
 }
 MAX_MODULES_PER_FOLDER = 15
 MAX_LINES_PER_MODULE = 400

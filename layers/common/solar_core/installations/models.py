@@ -47,6 +47,14 @@ class ServiceSystemRecord(LazyModel):
     equipment: list[EquipmentLine] = Field(default_factory=list)
 
 
+class BookingSummary(LazyModel):
+    """The crew and day an installation request is booked on."""
+
+    crew_id: str
+    crew_name: str
+    date: str
+
+
 class InstallationRequest(LazyModel):
     id: str
     status: InstallationStatus
@@ -54,6 +62,8 @@ class InstallationRequest(LazyModel):
     customer_name: str
     phone: str
     address: Address
+    installation_date: str | None = None
+    booking: BookingSummary | None = None
 
 
 class Warranty(_OmitNone):

@@ -18,6 +18,7 @@ from solar_core.installations import ids
 from solar_core.installations.audit import audit_item
 from solar_core.installations.models import (
     AuditEntry,
+    BookingSummary,
     CreatedRecords,
     EquipmentLine,
     InstallationRequest,
@@ -206,6 +207,13 @@ def _as_ssr(item: SsrItem) -> ServiceSystemRecord:
     )
 
 
+def booking_of(item: InstallationRequestItem) -> BookingSummary | None:
+    """The crew booking the item holds, if any."""
+    if not (item.booking_crew_id and item.booking_date):
+        return None
+    return BookingSummary(crew_id=item.booking_crew_id, crew_name=item.booking_crew_name or "", date=item.booking_date)
+
+
 def _as_installation_request(item: InstallationRequestItem) -> InstallationRequest:
     return InstallationRequest.model_validate(
         {
@@ -215,6 +223,8 @@ def _as_installation_request(item: InstallationRequestItem) -> InstallationReque
             "customer_name": item.customer_name,
             "phone": item.phone,
             "address": Address.model_validate(plain(item.address)),
+            "installation_date": item.installation_date,
+            "booking": booking_of(item),
         }
     )
 
@@ -294,6 +304,9 @@ class StoredInstallationRequest:
     created_at: str
     installation_date: str | None = None
     updated_at: str | None = None
+    branch_id: str = ""
+    booking: BookingSummary | None = None
+    booked_at: str | None = None
 
 
 def get_installation_request(installation_request_id: str) -> StoredInstallationRequest:
@@ -313,4 +326,7 @@ def get_installation_request(installation_request_id: str) -> StoredInstallation
         item.created_at,
         item.installation_date,
         item.updated_at,
+        item.branch_id,
+        booking_of(item),
+        item.booked_at,
     )

@@ -12,6 +12,8 @@ Layout (every item that the read API shows carries `order_id`, so the ByOrder in
 | `SSR#<ssr_id>` | `SSR` | the SSR | yes |
 | `SSR#<ssr_id>` | `IR#<installation_request_id>` | the installation request | yes |
 | `SSR#<ssr_id>` | `WARRANTY#<warranty_id>` | one warranty | yes |
+| `CREWS` | `CREW#<crew_id>` | a crew (solar_core/scheduling/tables.py) | no |
+| `CREW#<crew_id>` | `DAY#<date>` / `DAY#<date>#OFF` | a crew's booked count that day / its day off | no |
 
 * also in the sparse NeedsAttention index (attention, updated_at) while flagged or failed.
 """
@@ -180,6 +182,11 @@ class InstallationRequestItem(InstallationItem, discriminator="installation_requ
     created_at = UnicodeAttribute()
     installation_date = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
+    # The crew booking (solar_core/scheduling), present while the request holds a place on a crew's day.
+    booking_crew_id = UnicodeAttribute(null=True)
+    booking_crew_name = UnicodeAttribute(null=True)
+    booking_date = UnicodeAttribute(null=True)
+    booked_at = UnicodeAttribute(null=True)
 
 
 class WarrantyItem(InstallationItem, discriminator="warranty"):

@@ -70,6 +70,8 @@ class RequestChange:
     request_actions: list[Action] = field(default_factory=list)
     link_actions: list[Action] = field(default_factory=list)
     link_condition: Condition | None = None
+    # What else the request must still be, besides its status (a cancel that frees a booking: the same booking).
+    request_condition: Condition | None = None
     audit: list[AuditItem] = field(default_factory=list)
     extra: list[tuple[Model, list[Action], Condition | None]] = field(default_factory=list)
 
@@ -90,8 +92,10 @@ def save(change: RequestChange, *, at: str) -> None:
         with TransactWrite(connection=connection()) as transaction:
             if request_actions:
                 request_actions.append(InstallationRequestItem.updated_at.set(at))
-                same_status = InstallationRequestItem.status == request.status
-                transaction.update(key, actions=request_actions, condition=same_status)
+                expected = InstallationRequestItem.status == request.status
+                if change.request_condition is not None:
+                    expected &= change.request_condition
+                transaction.update(key, actions=request_actions, condition=expected)
             if link_actions:
                 link = LinkItem(pk=link_pk(request.installation_request_id), sk=LINK_SK)
                 linked = change.link_condition if change.link_condition is not None else LinkItem.pk.exists()

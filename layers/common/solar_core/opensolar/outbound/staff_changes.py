@@ -22,6 +22,7 @@ from solar_core.opensolar.outbound import messages
 from solar_core.opensolar.outbound.messages import SyncReason
 from solar_core.opensolar.tables import LinkItem
 from solar_core.orders.models import Address
+from solar_core.scheduling import bookings
 
 
 class InstallationRequestPatch(BaseModel):
@@ -87,6 +88,8 @@ def update_installation_request(request_id: str, patch: InstallationRequestPatch
         change.new_status = patch.status
         detail = f"{current.value} → {patch.status.value} by staff ({by}).{note}"
         change.audit.append(audit_item(stored.order_id, "status_changed", detail, stored.ssr_id, at, repeatable=True))
+        if patch.status == InstallationStatus.CANCELLED and stored.booking is not None:
+            _free_booking(change, stored, by, at)
         config = load_config()
         push = config.is_active and patch.status in config.status_map
         if push:
@@ -107,6 +110,20 @@ def update_installation_request(request_id: str, patch: InstallationRequestPatch
     if push:
         _push(link)
     return view_of(request_id)
+
+
+def _free_booking(
+    change: request_status.RequestChange, stored: records.StoredInstallationRequest, by: str, at: str
+) -> None:
+    """A cancelled request gives its crew-day back in the same transaction (its installation date stays on record)."""
+    assert stored.booking is not None
+    change.request_actions += bookings.release_request_actions()
+    change.request_condition = bookings.holds_booking(stored)
+    change.extra.append(bookings.release_day(stored.booking, stored.request.id))
+    detail = (
+        f"Booking on crew {stored.booking.crew_id} for {stored.booking.date} freed: the request was cancelled ({by})."
+    )
+    change.audit.append(audit_item(stored.order_id, "booking_cancelled", detail, stored.ssr_id, at, repeatable=True))
 
 
 def _push(link: LinkItem) -> None:
