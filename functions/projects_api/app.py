@@ -2,20 +2,23 @@
 OpenSolar projects, syncs, logs, config, stats, webhook logs and webhook registration, and installation scheduling
 (crews, days off, schedules, slots, bookings)."""
 
+import datetime
 from http import HTTPStatus
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BeforeValidator
 
 from solar_core.adapters.http import CALLS_OPENSOLAR, STAFF_ONLY, ResourceId, build_resolver, caller_id
 from solar_core.automation import attention
 from solar_core.automation.rerun import RerunStarted, rerun_automation
 from solar_core.automation.views import service_request_by_ssr, service_request_for_order
+from solar_core.errors import InvalidInput
 from solar_core.installations.models import InstallationStatus, ServiceRequestView
 from solar_core.installations.statuses import AttentionState
 from solar_core.metric_names import Metric
@@ -61,7 +64,10 @@ app = build_resolver()
 
 Force = Annotated[bool, Query(description="Sync again even when the project is synced already.")]
 _ACCEPTED = HTTPStatus.ACCEPTED.value
-From = Annotated[str | None, Query(alias="from", description="YYYY-MM-DD", max_length=10)]
+# A day in a path or query: written YYYY-MM-DD, nothing else (pydantic alone would read "0" as 1970-01-01).
+CalendarDay = Annotated[datetime.date, BeforeValidator(calendar.iso_day)]
+From = Annotated[CalendarDay | None, Query(alias="from", description="YYYY-MM-DD (default tomorrow)")]
+DayPath = Annotated[CalendarDay, Path(description="YYYY-MM-DD")]
 Days = Annotated[int | None, Query(ge=1, le=calendar.MAX_WINDOW_DAYS, description="How many days (default 14)")]
 _CREW_SAVED = {
     HTTPStatus.OK: {"description": "Replaced", "content": {content_types.APPLICATION_JSON: {"model": Crew}}},
@@ -270,9 +276,12 @@ def list_crews(branch_id: Annotated[str | None, Query(min_length=1, max_length=1
     tags=["scheduling"],
     openapi_extensions=STAFF_ONLY,
 )
-def put_day_off(id: ResourceId, date: ResourceId, body: Annotated[DayOffIn | None, Body()] = None) -> DayOff:
+def put_day_off(id: ResourceId, date: DayPath, body: Annotated[DayOffIn | None, Body()] = None) -> DayOff:
     logger.append_keys(crew_id=id)
-    return crews.put_day_off(id, calendar.parse_day(date), body or DayOffIn())
+    if body is None and app.current_event.body and not isinstance(app.current_event.json_body, dict):
+        # The body is optional; when given it is the object, not anything else (Powertools lets a list through).
+        raise InvalidInput("The body must be a JSON object: {reason?}.")
+    return crews.put_day_off(id, date, body or DayOffIn())
 
 
 @app.delete(
@@ -282,9 +291,9 @@ def put_day_off(id: ResourceId, date: ResourceId, body: Annotated[DayOffIn | Non
     openapi_extensions=STAFF_ONLY,
     responses=_NO_CONTENT,
 )
-def delete_day_off(id: ResourceId, date: ResourceId) -> Response[None]:
+def delete_day_off(id: ResourceId, date: DayPath) -> Response[None]:
     logger.append_keys(crew_id=id)
-    crews.delete_day_off(id, calendar.parse_day(date))
+    crews.delete_day_off(id, date)
     return Response(status_code=HTTPStatus.NO_CONTENT.value)
 
 
@@ -296,7 +305,7 @@ def delete_day_off(id: ResourceId, date: ResourceId) -> Response[None]:
 )
 def get_crew_schedule(id: ResourceId, from_: From = None, days: Days = None) -> Schedule:
     logger.append_keys(crew_id=id)
-    return crew_schedule(id, from_, days)
+    return crew_schedule(id, from_.isoformat() if from_ else None, days)
 
 
 @app.get(
@@ -307,7 +316,7 @@ def get_crew_schedule(id: ResourceId, from_: From = None, days: Days = None) -> 
 )
 def get_slots(id: ResourceId, from_: From = None, days: Days = None) -> SlotList:
     logger.append_keys(installation_request_id=id)
-    return slots_for_request(id, from_, days)
+    return slots_for_request(id, from_.isoformat() if from_ else None, days)
 
 
 @app.put(

@@ -85,6 +85,8 @@ def _document_contract_errors(document: dict[str, Any]) -> None:
         responses = operation["responses"]
         if "HTTPValidationError" in json.dumps(responses.get("422", {})):
             del responses["422"]
+        if "204" in responses:
+            responses["204"].pop("content", None)  # no content is what 204 means (Powertools documents JSON null)
         responses["4XX"] = {
             "description": "Refused: the contract's error body",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},

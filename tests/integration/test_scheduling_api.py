@@ -184,6 +184,8 @@ def test_bad_dates_windows_and_booking_bodies_are_400(opensolar: SyncStack, bran
     crew_id = new_crew(branch)
     assert call("PUT", "/crews/{id}/days-off/{date}", {"id": crew_id, "date": "tomorrow"}, body={}).status == 400
     assert call("GET", "/crews/{id}/schedule", {"id": crew_id}, query={"from": "2030-13-01"}).status == 400
+    assert call("GET", "/crews/{id}/schedule", {"id": crew_id}, query={"from": "0"}).status == 400  # not 1970-01-01
+    assert call("PUT", "/crews/{id}/days-off/{date}", {"id": crew_id, "date": day(3)}, body=[None, None]).status == 400
     assert call("GET", "/installation-requests/{id}/slots", {"id": request_id}, query={"days": "61"}).status == 400
     assert call("GET", "/installation-requests/{id}/slots", {"id": request_id}, query={"days": "0"}).status == 400
     only_crew = call("PUT", "/installation-requests/{id}/booking", {"id": request_id}, body={"crew_id": crew_id})

@@ -37,6 +37,15 @@ def weekday_of(day: date) -> Weekday:
     return WEEKDAYS[day.weekday()]
 
 
+def iso_day(value: object) -> object:
+    """A day as the API takes it: the text YYYY-MM-DD (a validator before pydantic reads the date)."""
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        return value
+    if isinstance(value, date):
+        return value
+    raise ValueError("must be a date written YYYY-MM-DD")
+
+
 def parse_day(text: str, what: str = "date") -> date:
     """A date written YYYY-MM-DD (400 otherwise)."""
     try:

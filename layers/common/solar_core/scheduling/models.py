@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Self
 
-from pydantic import ConfigDict, Field, StrictBool, StrictInt, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StrictBool, StringConstraints, WithJsonSchema, model_validator
 
+from solar_core.catalog.storable import JsonNumber
 from solar_core.installations.statuses import InstallationStatus, SystemType
 from solar_core.lazy_model import LazyModel
 from solar_core.orders.models import Address
@@ -15,7 +16,10 @@ MAX_INSTALLS_PER_DAY = 50
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
-Day = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+# A calendar day as the contract writes it; documented as a JSON Schema date (which is what it must be to pass).
+Day = Annotated[
+    str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$"), WithJsonSchema({"type": "string", "format": "date"})
+]
 
 
 class CrewIn(LazyModel):
@@ -26,7 +30,7 @@ class CrewIn(LazyModel):
     name: Name
     branch_id: Id
     skills: list[SystemType] = Field(min_length=1)
-    installs_per_day: Annotated[StrictInt, Field(ge=1, le=MAX_INSTALLS_PER_DAY)] = 1
+    installs_per_day: Annotated[int, Field(ge=1, le=MAX_INSTALLS_PER_DAY), JsonNumber] = 1  # 31.0 is an integer
     working_days: list[Weekday] = Field(default_factory=lambda: list(MON_TO_FRI), min_length=1)
     active: StrictBool = True
 
