@@ -2,7 +2,8 @@
 
 Each part of the scenario is a function `(DemoContext) -> None` listed in SCENARIO, run in order against the same
 stack: the catalog and its compatibility checks (`catalog.py`), the paid-order automation (`paid_order.py`), then
-OpenSolar out and in (`opensolar_out.py`, `opensolar_in.py`) and a flagged order's re-run. To add a part, write
+OpenSolar out and in (`opensolar_out.py`, `opensolar_in.py`), a flagged order's re-run and crews and
+bookings (`scheduling.py`). To add a part, write
 `def part(demo: DemoContext)` in a module of this package, call `demo.api.call(...)` with the expected status and a
 `check` on the answer, read moto through `demo.aws("sqs")` or `local.aws.readback`, state other expectations with
 `demo.api.verify(...)`, and append it to SCENARIO. A failed expectation makes the demo exit non-zero. The data comes
@@ -23,6 +24,7 @@ from local.scenarios.demo.context import DemoContext
 from local.scenarios.demo.opensolar_in import opensolar_in
 from local.scenarios.demo.opensolar_out import opensolar_out
 from local.scenarios.demo.paid_order import flagged_order_rerun, paid_order_automation
+from local.scenarios.demo.scheduling import scheduling
 from local.stack_process import StackProcess
 from local.state_file import console_link
 
@@ -33,6 +35,7 @@ SCENARIO: list[Callable[[DemoContext], None]] = [
     opensolar_out,
     opensolar_in,
     flagged_order_rerun,
+    scheduling,
 ]
 
 
