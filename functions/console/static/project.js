@@ -4,6 +4,11 @@
 import { $, badge, facts, newestFirst, rowsOf, show, state, when } from "./page.js";
 import { action, api, onSubmit } from "./session.js";
 
+const openListeners = [];
+
+// What else shows a part of the open project (its crew booking): called with the project, its record and its order.
+export function onProjectOpened(callback) { openListeners.push(callback); }
+
 export async function syncOne(id, force = false) {
   const answer = await api("POST", `opensolar/projects/${encodeURIComponent(id)}/sync${force ? "?force=true" : ""}`);
   show(answer.queued ? `Sync of ${id} queued.` : `Sync of ${id} not queued.`);
@@ -46,6 +51,7 @@ export async function openProject(id) {
     (delivery) => when(delivery.received_at), (delivery) => delivery.status, (delivery) => delivery.event_key, (delivery) => delivery.error || delivery.detail || "",
   ]);
   rowsOf("#audit", newestFirst(record.audit, "at"), [(entry) => when(entry.at), (entry) => entry.action, (entry) => entry.detail]);
+  for (const callback of openListeners) callback(project, record, order);
   $("#detail-title").textContent = `Project ${project.id}`;
   $("#detail").hidden = false;
   $("#detail-title").focus();
