@@ -325,6 +325,8 @@ def test_an_operator_books_moves_and_cancels_a_crew_from_a_project_and_sees_it_o
     # then it is booked on that day, and the schedule shows it there (the day full, Sunday a day of rest)
     expect(answer(page)).to_have_text(f"{booked_here} booked: Rudo's crew on {first_day}.")
     expect(page.locator("#booking-now")).to_have_text(f"Rudo's crew on {first_day}.")
+    expect(page.locator("#detail-facts .badge.status-scheduled")).to_have_text("scheduled")
+    expect(page.locator("#detail-facts")).to_contain_text(re.compile(rf"Installation date\s*{first_day}"))
     expect(grid_cell(page, crew_id, first_day)).to_contain_text(f"{booked_here} {customer}")
     expect(grid_cell(page, crew_id, first_day)).to_contain_text("full")
     sunday = (date.fromisoformat(first_day) + timedelta(days=6 - date.fromisoformat(first_day).weekday())).isoformat()

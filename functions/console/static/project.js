@@ -24,14 +24,16 @@ export async function openProject(id) {
     api("GET", "opensolar/webhook-logs?limit=100"),
   ]);
   const stage = project.opensolar_stage;
+  // The request's own status and date, not the OpenSolar link's copy of them, which a crew booking does not change.
+  const request = record.installation_request || project;
   facts($("#detail-facts"), [
     ["Installation request", project.id],
-    ["Status", badge(project.status, "status")],
+    ["Status", badge(request.status, "status")],
     ["Sync", badge(project.sync_status, "sync")],
     ["Last error", project.last_error],
     ["Customer", project.customer_name],
     ["Installation type", project.installation_type],
-    ["Installation date", project.installation_date],
+    ["Installation date", request.installation_date],
     ["SSR", record.ssr ? `${record.ssr.ssr_id} (${record.ssr.system_size_kw ?? "?"} kW ${record.ssr.system_type})` : "–"],
     ["Order", order ? `${order.order_id} · ${order.order_number} · ${order.stage} / ${order.payment_status}` : project.order_id],
     ["Automation", record.automation ? `${record.automation.state}${record.automation.reason ? `: ${record.automation.reason}` : ""}` : "–"],
