@@ -5,11 +5,14 @@ page shows at each step, with no console error and no request the OpenAPI docume
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
 import shutil
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +108,21 @@ def _record_request(request: Request, api_url: str, requests: list[tuple[str, st
         requests.append((request.method, request.url.removeprefix(api_url).split("?")[0]))
 
 
+def assert_every_request_documented(page: Page) -> None:
+    """Every request the page made is the console's own file or an operation of openapi.json."""
+    operations = documented_operations()
+    for method, path in page.requests:  # type: ignore[attr-defined]
+        if path.startswith("/console/"):
+            continue
+        assert any(method == m and pattern.match(path) for m, pattern in operations), (method, path)
+
+
+def handled_answers(page: Page) -> set[str]:
+    """The 4xx answers the page met and handled, but "no webhook registered yet" (a 404 at sign-in only while no
+    other test of the session has registered the webhook)."""
+    return set(page.answers) - {"/opensolar/webhook-registration 404 (NOT FOUND)"}  # type: ignore[attr-defined]
+
+
 def row(page: Page, installation_request_id: str) -> Any:
     return page.locator(f'#project-table tbody tr[data-id="{installation_request_id}"]')
 
@@ -113,9 +131,9 @@ def answer(page: Page) -> Any:
     return page.locator("#answer p")
 
 
-def paid_request(api: Api, label: str, items: list[dict[str, Any]] | None = None) -> str:
+def paid_request(api: Api, label: str, items: list[dict[str, Any]] | None = None, **order: Any) -> str:
     order_id = new_order_id(label)
-    put_order(api, sample_order(order_id, items))
+    put_order(api, sample_order(order_id, items, **order))
     view = automation_done(api, order_id)
     assert view["automation"]["state"] == "created", view
     return str(view["installation_request"]["id"])
@@ -250,14 +268,116 @@ def test_an_operator_works_through_the_console(
     # and the page logged no error; the only 4xx answers were "no webhook registered yet" and the refused move, both
     # handled and shown; and every request it made is the console's own file or a documented operation
     assert page.problems == []  # type: ignore[attr-defined]
-    # (the 404 only while no other test of the session has registered the webhook)
-    handled = set(page.answers) - {"/opensolar/webhook-registration 404 (NOT FOUND)"}  # type: ignore[attr-defined]
-    assert handled == {f"/installation-requests/{synced_request} 409 (CONFLICT)"}, page.refusals  # type: ignore[attr-defined]
-    operations = documented_operations()
-    for method, path in page.requests:  # type: ignore[attr-defined]
-        if path.startswith("/console/"):
-            continue
-        assert any(method == m and pattern.match(path) for m, pattern in operations), (method, path)
+    assert handled_answers(page) == {f"/installation-requests/{synced_request} 409 (CONFLICT)"}, page.refusals  # type: ignore[attr-defined]
+    assert_every_request_documented(page)
+
+
+MON_TO_SAT = ["mon", "tue", "wed", "thu", "fri", "sat"]
+
+
+def working_days_from_tomorrow() -> Iterator[str]:
+    """The days a Monday-to-Saturday crew works, from tomorrow (UTC, as the API counts)."""
+    day = datetime.now(UTC).date() + timedelta(days=1)
+    while True:
+        if day.weekday() != 6:
+            yield day.isoformat()
+        day += timedelta(days=1)
+
+
+def grid_cell(page: Page, crew_id: str, day: str) -> Any:
+    return page.locator(f'#schedule-grid tr[data-crew="{crew_id}"] td[data-date="{day}"]')
+
+
+def test_an_operator_books_moves_and_cancels_a_crew_from_a_project_and_sees_it_on_the_schedule(
+    page: Page,
+    api: Api,
+    local_stack: dict[str, Any],
+    catalog: None,  # noqa: F811 - the sample catalog, through the API
+) -> None:
+    # given a crew of a branch of its own doing one install a day, Monday to Saturday, and two paid orders of it
+    branch_id = f"console-{uuid.uuid4().hex[:8]}"
+    crew_id = f"crew-{branch_id}"
+    crew = {"name": "Rudo's crew", "branch_id": branch_id, "skills": ["solar", "hybrid"], "working_days": MON_TO_SAT}
+    assert api.request("PUT", f"/crews/{crew_id}", json=crew).status_code == 201
+    booked_here, booked_elsewhere = (paid_request(api, "console-crew", branch_id=branch_id) for _ in range(2))
+    customer = api.request("GET", f"/opensolar/projects/{booked_here}").json()["customer_name"]
+    first_day, second_day = itertools.islice(working_days_from_tomorrow(), 2)
+    booking_puts = ("PUT", f"/installation-requests/{booked_here}/booking")
+
+    # when the operator picks the branch in the schedule
+    page.goto(console_link(local_stack))
+    expect(page.locator("#app")).to_be_visible()
+    page.locator("#branch-form input[name=branch_id]").fill(branch_id)
+    page.locator("#branch-form button[type=submit]").click()
+    # then the crew's row shows the first working day free, and no booking
+    expect(page.locator("#week-info")).to_contain_text(branch_id)
+    expect(grid_cell(page, crew_id, first_day)).to_have_text("1 free")
+
+    # when they open a request and choose the first slot listed
+    page.locator("#find input[name=id]").fill(booked_here)
+    page.keyboard.press("Enter")
+    expect(page.locator("#booking-now")).to_have_text("Not booked.")
+    page.get_by_role("button", name="Choose a slot").click()
+    slot = page.locator("#slots tbody tr").first
+    expect(slot).to_contain_text(first_day)
+    expect(slot).to_contain_text("Rudo's crew")
+    slot.get_by_role("button", name="Book").click()
+    # then it is booked on that day, and the schedule shows it there (the day full, Sunday a day of rest)
+    expect(answer(page)).to_have_text(f"{booked_here} booked: Rudo's crew on {first_day}.")
+    expect(page.locator("#booking-now")).to_have_text(f"Rudo's crew on {first_day}.")
+    expect(page.locator("#detail-facts .badge.status-scheduled")).to_have_text("scheduled")
+    expect(page.locator("#detail-facts")).to_contain_text(re.compile(rf"Installation date\s*{first_day}"))
+    expect(grid_cell(page, crew_id, first_day)).to_contain_text(f"{booked_here} {customer}")
+    expect(grid_cell(page, crew_id, first_day)).to_contain_text("full")
+    sunday = (date.fromisoformat(first_day) + timedelta(days=6 - date.fromisoformat(first_day).weekday())).isoformat()
+    expect(grid_cell(page, crew_id, sunday)).to_have_text("not working")
+    # and the next week does not show it, the previous one again does
+    page.locator("#next-week").click()
+    expect(grid_cell(page, crew_id, first_day)).to_have_count(0)
+    page.locator("#previous-week").click()
+    expect(grid_cell(page, crew_id, first_day)).to_contain_text(booked_here)
+
+    # when they move it to the next slot listed, then cancel it
+    page.get_by_role("button", name="Choose a slot").click()
+    page.locator("#slots tbody tr").first.get_by_role("button", name="Move here").click()
+    expect(answer(page)).to_have_text(f"{booked_here} moved to Rudo's crew on {second_day}.")
+    expect(grid_cell(page, crew_id, second_day)).to_contain_text(booked_here)
+    assert api.request("GET", f"/installation-requests/{booked_here}/booking").json()["date"] == second_day
+    page.get_by_role("button", name="Cancel booking").click()
+    # then the request holds no booking, and the day is free again
+    expect(answer(page)).to_contain_text(f"Booking of {booked_here} cancelled")
+    expect(page.locator("#booking-now")).to_have_text("Not booked.")
+    expect(page.locator("#cancel-booking")).to_be_hidden()
+    expect(grid_cell(page, crew_id, second_day)).to_have_text("1 free")
+    assert api.request("GET", f"/installation-requests/{booked_here}/booking").status_code == 404
+
+    # when they list the slots, someone else takes the first one meanwhile, and they book it
+    page.get_by_role("button", name="Choose a slot").click()
+    expect(page.locator("#slots tbody tr").first).to_contain_text(first_day)
+    taken = api.request("PUT", f"/installation-requests/{booked_elsewhere}/booking", json={})
+    assert taken.json()["date"] == first_day, taken.text
+    page.locator("#slots tbody tr").first.get_by_role("button", name="Book").click()
+    # then the refusal is shown in words
+    expect(answer(page)).to_have_class("error")
+    expect(answer(page)).to_contain_text("fully booked")
+
+    # when they double-click "Book first free slot"
+    puts_before = page.requests.count(booking_puts)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Book first free slot").dblclick()
+    # then one booking was sent and the request holds one place: the first day left
+    expect(answer(page)).to_have_text(f"{booked_here} booked: Rudo's crew on {second_day}.")
+    expect(page.locator("#book-first")).to_be_enabled()
+    assert page.requests.count(booking_puts) == puts_before + 1  # type: ignore[attr-defined]
+    assert api.request("GET", f"/installation-requests/{booked_here}/booking").json()["date"] == second_day
+    schedule = api.request("GET", f"/crews/{crew_id}/schedule", params={"from": first_day, "days": "14"}).json()
+    entries = [entry["installation_request_id"] for entry in schedule["items"]]
+    assert entries.count(booked_here) == 1, schedule
+    assert sorted(entries) == sorted([booked_here, booked_elsewhere])
+    expect(grid_cell(page, crew_id, second_day)).to_contain_text(booked_here)
+    # and the only 4xx the page met was the refused booking, shown; every request it made is documented
+    assert page.problems == []  # type: ignore[attr-defined]
+    assert handled_answers(page) == {f"/installation-requests/{booked_here}/booking 409 (CONFLICT)"}, page.refusals  # type: ignore[attr-defined]
+    assert_every_request_documented(page)
 
 
 def test_the_console_reads_on_a_phone_and_asks_for_sign_in_without_a_token(

@@ -4,6 +4,11 @@
 import { $, badge, facts, newestFirst, rowsOf, show, state, when } from "./page.js";
 import { action, api, onSubmit } from "./session.js";
 
+const openListeners = [];
+
+// What else shows a part of the open project (its crew booking): called with the project, its record and its order.
+export function onProjectOpened(callback) { openListeners.push(callback); }
+
 export async function syncOne(id, force = false) {
   const answer = await api("POST", `opensolar/projects/${encodeURIComponent(id)}/sync${force ? "?force=true" : ""}`);
   show(answer.queued ? `Sync of ${id} queued.` : `Sync of ${id} not queued.`);
@@ -19,14 +24,16 @@ export async function openProject(id) {
     api("GET", "opensolar/webhook-logs?limit=100"),
   ]);
   const stage = project.opensolar_stage;
+  // The request's own status and date, not the OpenSolar link's copy of them, which a crew booking does not change.
+  const request = record.installation_request || project;
   facts($("#detail-facts"), [
     ["Installation request", project.id],
-    ["Status", badge(project.status, "status")],
+    ["Status", badge(request.status, "status")],
     ["Sync", badge(project.sync_status, "sync")],
     ["Last error", project.last_error],
     ["Customer", project.customer_name],
     ["Installation type", project.installation_type],
-    ["Installation date", project.installation_date],
+    ["Installation date", request.installation_date],
     ["SSR", record.ssr ? `${record.ssr.ssr_id} (${record.ssr.system_size_kw ?? "?"} kW ${record.ssr.system_type})` : "–"],
     ["Order", order ? `${order.order_id} · ${order.order_number} · ${order.stage} / ${order.payment_status}` : project.order_id],
     ["Automation", record.automation ? `${record.automation.state}${record.automation.reason ? `: ${record.automation.reason}` : ""}` : "–"],
@@ -46,6 +53,7 @@ export async function openProject(id) {
     (delivery) => when(delivery.received_at), (delivery) => delivery.status, (delivery) => delivery.event_key, (delivery) => delivery.error || delivery.detail || "",
   ]);
   rowsOf("#audit", newestFirst(record.audit, "at"), [(entry) => when(entry.at), (entry) => entry.action, (entry) => entry.detail]);
+  for (const callback of openListeners) callback(project, record, order);
   $("#detail-title").textContent = `Project ${project.id}`;
   $("#detail").hidden = false;
   $("#detail-title").focus();
