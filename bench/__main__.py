@@ -24,7 +24,7 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 # The layer is importable, as pytest's pythonpath makes it for the tests the measurements reuse.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "layers" / "common"))
 
-from bench import catalog_requests, cold_import, costs, local_stack, opensolar, targets, webhooks
+from bench import catalog_requests, cold_import, costs, local_stack, opensolar, scheduling, targets, webhooks
 from tests.support import ssr_metrics
 from tests.support.aws import TABLE_ENV
 
@@ -44,6 +44,7 @@ def main() -> None:
         "local_stack": local_stack.measure(),
         "opensolar_out_in_process": opensolar.measure(),
         "opensolar_webhooks": webhooks.measure(),
+        "scheduling_in_process_on_moto": scheduling.measure(),
     }
     results["cost_estimate"] = costs.estimate(results)
     rows = targets.targets(results)

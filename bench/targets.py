@@ -33,6 +33,7 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     order = results["paid_order_in_process_on_moto"]
     sync = results["opensolar_out_in_process"]["normal_case"]
     costs = results["cost_estimate"]
+    booking = results["scheduling_in_process_on_moto"]
     return [
         _at_most("cold import of webhook_receiver / bare `import boto3`", receiver, 1.4, "≤ 1.4x", digits=2),
         _at_most(
@@ -55,6 +56,19 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             sync["opensolar_calls_per_request"],
             1,
             "1",
+        ),
+        _at_most("AWS calls per booking of a chosen slot (warm)", booking["aws_calls_per_booking"], 4),
+        _row(
+            "AWS calls per automatic booking (warm: its slots query, then the booking)",
+            booking["aws_calls_per_automatic_booking"],
+            "reported",
+            None,
+        ),
+        _row(
+            "AWS calls per 14-day slots query (5 crews in the branch)",
+            booking["aws_calls_per_slots_query_14_days"],
+            "reported",
+            None,
         ),
         _row("estimated AWS cost per 1,000 paid orders (USD)", costs["per_1000_paid_orders_usd"], "reported", None),
         _row("estimated AWS cost per 10,000 webhooks (USD)", costs["per_10000_webhooks_usd"], "reported", None),

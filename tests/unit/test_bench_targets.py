@@ -44,6 +44,11 @@ def run(**changes: Any) -> dict[str, Any]:
                 "processor_dynamodb_request_units_per_delivery": {"dynamodb.RRU": 1.0, "dynamodb.WRU": 4.0},
             }
         },
+        "scheduling_in_process_on_moto": {
+            "aws_calls_per_booking": 4.0,
+            "aws_calls_per_automatic_booking": 5.0,
+            "aws_calls_per_slots_query_14_days": 7.0,
+        },
     }
     results.update(changes)
     results["cost_estimate"] = costs.estimate(results)
@@ -58,6 +63,8 @@ def test_each_target_is_judged_on_its_figure() -> None:
     assert (slowest["value"], slowest["met"]) == (1.9, False)
     assert rows["AWS API calls per paid order, end to end"]["met"] is True
     assert rows["estimated AWS cost per 1,000 paid orders"]["met"] is None
+    assert rows["AWS calls per booking of a chosen slot"]["met"] is True
+    assert rows["AWS calls per automatic booking"]["met"] is None
 
 
 def test_the_cost_of_a_thousand_orders_adds_up_its_items_from_the_price_table() -> None:
