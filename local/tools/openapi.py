@@ -142,6 +142,11 @@ def _document_upstream_answers(document: dict[str, Any]) -> None:
                 "description": f"{upstream} is unavailable, throttles us or timed out: try again later",
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
             }
+            operation["responses"]["502"] = {
+                "description": f"{upstream} refused us (its credentials, permissions or organisation): fix the "
+                "integration's settings or the secret",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            }
 
 
 def _merged_tags(first: list[dict[str, Any]], second: list[dict[str, Any]]) -> list[dict[str, Any]]:

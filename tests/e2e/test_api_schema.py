@@ -154,7 +154,7 @@ def seeded_catalog(api: Api) -> None:
 def _keep_opensolar_reachable(body: dict[str, Any], stack: dict[str, Any]) -> None:
     working = {
         "base_url": (str, stack["opensolar_url"]),
-        "org_id": (int, stack["opensolar_credentials"]["org_id"]),
+        "org_id": ((int, float), stack["opensolar_credentials"]["org_id"]),  # 5.0 is a JSON integer too
         "api_timeout_s": ((int, float), 30),
     }
     for name, (kind, value) in working.items():
@@ -168,7 +168,7 @@ def _valid_config_value(name: str, value: Any) -> bool:
     if name == "base_url":
         return bool(re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value)) and len(value) <= 200
     if name == "org_id":
-        return bool(value >= 1)
+        return float(value).is_integer() and value >= 1
     return bool(0.1 <= value <= 120)
 
 
