@@ -38,6 +38,7 @@ from solar_core.opensolar.models import (
     WebhookLogList,
     WebhookStatus,
 )
+from solar_core.opensolar.outbound import booked
 from solar_core.opensolar.outbound.staff_changes import (
     InstallationRequestPatch,
     InstallationRequestView,
@@ -327,7 +328,7 @@ def get_slots(id: ResourceId, from_: From = None, days: Days = None) -> SlotList
 )
 def put_booking(id: ResourceId, wanted: Annotated[BookingIn | None, Body()] = None) -> Booking:
     logger.append_keys(installation_request_id=id)
-    return bookings.book(id, wanted or BookingIn(), by=caller_id(app))
+    return booked.book(id, wanted or BookingIn(), by=caller_id(app))
 
 
 @app.get(
@@ -350,7 +351,7 @@ def get_booking(id: ResourceId) -> Booking:
 )
 def delete_booking(id: ResourceId) -> Response[None]:
     logger.append_keys(installation_request_id=id)
-    bookings.unbook(id, by=caller_id(app))
+    booked.unbook(id, by=caller_id(app))
     return Response(status_code=HTTPStatus.NO_CONTENT.value)
 
 

@@ -495,3 +495,18 @@ def test_racing_automatic_assignments_never_409_while_a_slot_exists(opensolar: S
         assert len(schedule(crew_id, **{"from": day(1), "days": "5"})) == sum(
             n for (c, _), n in per_day.items() if c == crew_id
         )
+
+
+def test_the_opensolar_project_view_follows_the_booking_and_the_un_booking(
+    opensolar: SyncStack, branch: str, request_id: str
+) -> None:
+    # given a crew and a pending request (its OpenSolar link made with its records)
+    crew_id = new_crew(branch)
+    # when staff book it, then free it
+    assert book(request_id, crew_id, day(4)).status == 200
+    booked = call("GET", "/opensolar/projects/{id}", {"id": request_id}).body
+    assert call("DELETE", "/installation-requests/{id}/booking", {"id": request_id}).status == 204
+    freed = call("GET", "/opensolar/projects/{id}", {"id": request_id}).body
+    # then the project list's copy moved with it, in the booking's own transaction
+    assert (booked["status"], booked["installation_date"]) == ("scheduled", day(4))
+    assert (freed["status"], freed["installation_date"]) == ("pending", None)

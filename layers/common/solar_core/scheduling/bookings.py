@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from datetime import date
 
 from pynamodb.exceptions import TransactWriteError
@@ -65,6 +66,21 @@ class RequestChanged(errors.Conflict):
 
 class _LostRace(Exception):
     """The crew changed or the transaction was contended: reading again and retrying may succeed."""
+
+
+# What else the caller writes in the booking's own transaction (the OpenSolar link's copy of the date and status):
+# given the request id, the new date (None when freed) and the new status (None when it stays). Added last, so the
+# refusal indexes below hold; when its condition fails, AlsoRefused says so and nothing was written.
+AlsoWrite = Callable[[TransactWrite, str, str | None, InstallationStatus | None], None]
+
+
+class AlsoRefused(errors.Conflict):
+    """The caller's own write in the booking's transaction was refused (its condition); nothing was written."""
+
+
+def _last_refused(exc: TransactWriteError) -> bool:
+    codes = cancellation_codes(exc)
+    return bool(codes) and codes[-1] in CONDITION_FAILED_CODES
 
 
 def _request_key(stored: StoredInstallationRequest) -> InstallationRequestItem:
@@ -144,7 +160,9 @@ def _fits(stored: StoredInstallationRequest, crew: CrewItem, day: date) -> None:
         )
 
 
-def _commit(stored: StoredInstallationRequest, crew: CrewItem, day: date, by: str) -> Booking:
+def _commit(
+    stored: StoredInstallationRequest, crew: CrewItem, day: date, by: str, also: AlsoWrite | None = None
+) -> Booking:
     text, at, request_id = day.isoformat(), iso(now()), stored.request.id
     old = stored.booking
     item = InstallationRequestItem
@@ -156,8 +174,9 @@ def _commit(stored: StoredInstallationRequest, crew: CrewItem, day: date, by: st
         item.booked_at.set(at),
         item.updated_at.set(at),
     ]
-    if stored.request.status == InstallationStatus.PENDING:
-        actions.append(item.status.set(InstallationStatus.SCHEDULED.value))
+    new_status = InstallationStatus.SCHEDULED if stored.request.status == InstallationStatus.PENDING else None
+    if new_status is not None:
+        actions.append(item.status.set(new_status.value))
     unchanged = (item.status == stored.request.status.value) & holds_booking(stored)
     room = CrewDayItem.booked.does_not_exist() | (CrewDayItem.booked < int(crew.installs_per_day))
     day_actions: list[Action] = [
@@ -190,7 +209,11 @@ def _commit(stored: StoredInstallationRequest, crew: CrewItem, day: date, by: st
             if old is not None:
                 key, free, held = release_day(old, request_id)
                 transaction.update(key, actions=free, condition=held)
+            if also is not None:
+                also(transaction, request_id, text, new_status)
     except TransactWriteError as exc:
+        if also is not None and _last_refused(exc):
+            raise AlsoRefused("What the caller adds to the booking could not be written.") from exc
         raise _refusal(exc, crew.crew_id, text) from exc
     return Booking(
         installation_request_id=request_id, crew_id=crew.crew_id, crew_name=crew.name, date=text, booked_at=at
@@ -217,10 +240,10 @@ def _pause(attempt: int) -> None:
     time.sleep(random.uniform(0, 0.02 * (attempt + 1)))  # noqa: S311 - jitter, not security
 
 
-def book(request_id: str, wanted: BookingIn, by: str) -> Booking:
+def book(request_id: str, wanted: BookingIn, by: str, *, also: AlsoWrite | None = None) -> Booking:
     """`PUT /installation-requests/{id}/booking`: that crew and date, or (neither given) the first free slot."""
     if wanted.crew_id is None or wanted.date is None:
-        return _book_first_free(request_id, by)
+        return _book_first_free(request_id, by, also)
     day = calendar.parse_day(wanted.date)
     for attempt in range(_ATTEMPTS):
         stored = records.get_installation_request(request_id)
@@ -230,13 +253,13 @@ def book(request_id: str, wanted: BookingIn, by: str) -> Booking:
         if stored.booking is not None and (stored.booking.crew_id, stored.booking.date) == (crew.crew_id, wanted.date):
             return _as_booking(stored)
         try:
-            return _commit(stored, crew, day, by)
+            return _commit(stored, crew, day, by, also)
         except _LostRace:
             _pause(attempt)
     raise errors.UpstreamUnavailable("The crew's bookings kept changing; try again.")
 
 
-def _book_first_free(request_id: str, by: str) -> Booking:
+def _book_first_free(request_id: str, by: str, also: AlsoWrite | None = None) -> Booking:
     """The first slot `slots` lists from tomorrow; a slot lost to another booking moves on to the next, and the
     slots are read again when all were lost, so this never refuses while a free slot exists."""
     for attempt in range(_ROUNDS):
@@ -251,14 +274,14 @@ def _book_first_free(request_id: str, by: str) -> Booking:
             if current is not None and (current.crew_id, current.date) == (slot.crew.crew_id, slot.day.isoformat()):
                 return _as_booking(stored)
             try:
-                return _commit(stored, slot.crew, slot.day, by)
+                return _commit(stored, slot.crew, slot.day, by, also)
             except (DayFull, CrewOff, _LostRace):
                 continue
         _pause(attempt)
     raise errors.UpstreamUnavailable("Every free slot was taken while this request was booked; try again.")
 
 
-def unbook(request_id: str, by: str) -> None:
+def unbook(request_id: str, by: str, *, also: AlsoWrite | None = None) -> None:
     """`DELETE …/booking`: the day freed, installation_date cleared, scheduled → pending, audited, in one
     transaction."""
     stored = records.get_installation_request(request_id)
@@ -268,8 +291,9 @@ def unbook(request_id: str, by: str) -> None:
     at = iso(now())
     item = InstallationRequestItem
     actions: list[Action] = [*release_request_actions(), item.installation_date.remove(), item.updated_at.set(at)]
-    if stored.request.status == InstallationStatus.SCHEDULED:
-        actions.append(item.status.set(InstallationStatus.PENDING.value))
+    new_status = InstallationStatus.PENDING if stored.request.status == InstallationStatus.SCHEDULED else None
+    if new_status is not None:
+        actions.append(item.status.set(new_status.value))
     unchanged = (item.status == stored.request.status.value) & holds_booking(stored)
     detail = f"Booking on crew {booking.crew_id} for {booking.date} cancelled by staff ({by})."
     key, free, held = release_day(booking, request_id)
@@ -280,7 +304,11 @@ def unbook(request_id: str, by: str) -> None:
             transaction.save(
                 audit_item(stored.order_id, "booking_cancelled", detail, stored.ssr_id, at, repeatable=True)
             )
+            if also is not None:
+                also(transaction, request_id, None, new_status)
     except TransactWriteError as exc:
+        if also is not None and _last_refused(exc):
+            raise AlsoRefused("What the caller adds to the un-booking could not be written.") from exc
         if set(cancellation_codes(exc)) & CONDITION_FAILED_CODES:
             raise RequestChanged("The installation request changed meanwhile; read it again.") from exc
         raise storage_error(exc) from exc
