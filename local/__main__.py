@@ -36,6 +36,32 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--parameter", type=_parameter, action="append", default=[], metavar="NAME=VALUE")
     up.add_argument("--log-level", default="INFO")
     up.add_argument("--template", type=Path, default=TEMPLATE_PATH, help="the SAM template to deploy")
+    up.add_argument(
+        "--aws-faults",
+        type=float,
+        default=0.0,
+        metavar="RATE",
+        help="inject AWS faults into what the functions call and receive: throttling, crashes, redeliveries at "
+        "RATE; 5xx, lost answers and timeouts at half of it (default 0: none)",
+    )
+    up.add_argument(
+        "--aws-fault",
+        type=_parameter,
+        action="append",
+        default=[],
+        metavar="KIND=RATE",
+        help="one kind's rate (throttle, server_error, lost_answer, crash, timeout, sqs_twice, stream_again, "
+        "task_answer_lost), over --aws-faults",
+    )
+    up.add_argument("--aws-fault-seed", type=int, default=None, help="seed of the AWS faults' dice")
+    up.add_argument(
+        "--failed-message-visible-after",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help="compressed time: a queue message whose invocation failed comes back after SECONDS, not after the "
+        "queue's visibility timeout",
+    )
 
     invoke = commands.add_parser(
         "invoke",
@@ -85,6 +111,7 @@ def _opensolar_arguments(command: argparse.ArgumentParser) -> None:
 
 
 def _up(arguments: argparse.Namespace) -> int:
+    from local.aws_faults.injector import FaultRates
     from local.stack import LocalStack, UpOptions
 
     logging.basicConfig(level=arguments.log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -104,6 +131,11 @@ def _up(arguments: argparse.Namespace) -> int:
         poll_interval_s=arguments.poll_interval,
         parameter_overrides=dict(arguments.parameter),
         template_path=arguments.template,
+        aws_fault_rates=FaultRates.scaled(arguments.aws_faults).overridden(
+            {kind: float(rate) for kind, rate in arguments.aws_fault}
+        ),
+        aws_fault_seed=arguments.aws_fault_seed,
+        failed_message_visible_after_s=arguments.failed_message_visible_after,
     )
     stack = LocalStack(options)
     started = time.perf_counter()

@@ -41,7 +41,8 @@ def _route_lambda_invocations(invoker: LambdaInvoker) -> None:
             return json.dumps(invoker(function.function_name, event)), False, ""
         except Exception as error:  # Lambda reports any handler error to its caller as a payload
             logger.exception("%s failed", function.function_name)
-            payload = {"errorType": type(error).__name__, "errorMessage": str(error)}
+            error_type = getattr(error, "error_type", None) or type(error).__name__
+            payload = {"errorType": error_type, "errorMessage": str(error)}
             return json.dumps(payload), True, ""
 
     LambdaFunction._invoke_lambda = invoke_in_process  # type: ignore[method-assign]

@@ -28,8 +28,31 @@ Handler = Callable[[Any, Any], Any]
 Identity = Callable[[str], AbstractContextManager[None]]
 
 
+# (function logical id, its timeout in seconds) → the context one invocation runs in (the local stack's AWS faults)
+InvocationScope = Callable[[str, int], AbstractContextManager[None]]
+
+
 def _no_identity(_logical_id: str) -> AbstractContextManager[None]:
     return contextlib.nullcontext()
+
+
+def _no_scope(_logical_id: str, _timeout_s: int) -> AbstractContextManager[None]:
+    return contextlib.nullcontext()
+
+
+class ContainerDied(BaseException):
+    """The invocation's container died under it (a crash, a timeout): raised past any `except Exception` in the
+    function's code, as a dying process would not run them. `error_type` is what the runtime reports."""
+
+    error_type = "Runtime.ExitError"
+
+
+class FunctionError(RuntimeError):
+    """What the caller of an invocation sees when its container died: the runtime's error type and message."""
+
+    def __init__(self, error_type: str, message: str) -> None:
+        super().__init__(message)
+        self.error_type = error_type
 
 
 @dataclass(frozen=True)
@@ -80,9 +103,11 @@ class HandlerRegistry:
         specs: Mapping[str, FunctionSpec],
         layer_dirs: tuple[Path, ...] = LAYER_DIRS,
         identity: Identity = _no_identity,
+        scope: InvocationScope = _no_scope,
     ) -> None:
         self._specs = dict(specs)
         self._identity = identity
+        self._scope = scope
         self._by_name = {spec.name: spec.logical_id for spec in specs.values()}
         self._by_name |= {spec.arn: spec.logical_id for spec in specs.values()}
         # Idle "containers" per function: a handler module loaded once per container, handling one event at a time as
@@ -112,18 +137,29 @@ class HandlerRegistry:
         """Run the handler; its result comes back as JSON would (the runtime serialises it), errors propagate."""
         spec = self._specs[logical_id]
         handler = self._take(spec)
+        alive = True
         try:
             result = log_context.run_isolated(self._run, spec, handler, event)
+        except ContainerDied as death:
+            # The container is gone: its module state (clients, caches) is not reused; the next event starts another.
+            alive = False
+            logger.error("%s: %s: %s", logical_id, death.error_type, death)
+            raise FunctionError(death.error_type, f"RequestId: local Error: {death}") from None
         finally:
-            with self._lock:
-                self._idle[spec.logical_id].append(handler)
+            if alive:
+                with self._lock:
+                    self._idle[spec.logical_id].append(handler)
         try:
             return json.loads(json.dumps(result))
         except (TypeError, ValueError) as error:
             raise ResultNotSerializable(f"{logical_id} returned a result that is not JSON: {error}") from error
 
     def _run(self, spec: FunctionSpec, handler: Handler, event: Any) -> Any:
-        with container_caches.of_function(spec.logical_id), self._identity(spec.logical_id):
+        with (
+            container_caches.of_function(spec.logical_id),
+            self._identity(spec.logical_id),
+            self._scope(spec.logical_id, spec.timeout_s),
+        ):
             return handler(event, LambdaContext(spec))
 
     def _take(self, spec: FunctionSpec) -> Handler:
