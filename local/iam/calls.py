@@ -90,7 +90,16 @@ def _dynamodb(operation: str, params: Mapping[str, Any], place: Place) -> list[t
     return [(operation, table(params["TableName"]))]
 
 
+# SQS authorizes a batch as the single action: IAM has no sqs:SendMessageBatch.
+_SQS_BATCHES = {
+    "SendMessageBatch": "SendMessage",
+    "DeleteMessageBatch": "DeleteMessage",
+    "ChangeMessageVisibilityBatch": "ChangeMessageVisibility",
+}
+
+
 def _sqs(operation: str, params: Mapping[str, Any], place: Place) -> list[tuple[str, str]]:
+    operation = _SQS_BATCHES.get(operation, operation)
     if "QueueUrl" in params:
         *_, account, name = params["QueueUrl"].rstrip("/").split("/")
         return [(operation, arn("sqs", "queue", Place(place.region, account, place.secret_arns), QueueName=name))]
