@@ -203,12 +203,18 @@ def take_lease(installation_request_id: str, *, duration: timedelta, creating: b
         held = item_at_failure(exc)
         if not held:
             raise LinkMissing(f"No OpenSolar link for installation request {installation_request_id}.") from exc
-        until = datetime.fromisoformat(held["lease_until"]["S"].replace("Z", "+00:00"))
-        wait = max(1.0, (until - taken_at).total_seconds())
-        raise LeaseHeld("Another sync of this installation request is running.", retry_after_s=wait) from exc
+        if held.get("lease_owner", {}).get("S") != owner:
+            until = datetime.fromisoformat(held["lease_until"]["S"].replace("Z", "+00:00"))
+            wait = max(1.0, (until - taken_at).total_seconds())
+            raise LeaseHeld("Another sync of this installation request is running.", retry_after_s=wait) from exc
+        # Our own update, applied before its answer was lost and botocore sent it again: the lease is ours. The link
+        # read back carries our create mark, so the sync looks the identifier up before creating (the safe way).
+        attributes = held
     except BotoCoreError as exc:
         raise upstream_error(exc, "DynamoDB") from exc
-    link = IntegrationItem.from_raw_data(answer["Attributes"])
+    else:
+        attributes = answer["Attributes"]
+    link = IntegrationItem.from_raw_data(attributes)
     assert isinstance(link, LinkItem)
     return Lease(installation_request_id, owner, link, taken_at)
 
