@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import logging
 import os
 import signal
@@ -52,6 +53,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="KIND=RATE",
         help="one kind's rate (throttle, server_error, lost_answer, crash, timeout, sqs_twice, stream_again, "
         "task_answer_lost), over --aws-faults",
+    )
+    up.add_argument(
+        "--function-time-budget",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="compressed time: no invocation gets more than SECONDS (its context's time left), whatever its timeout",
     )
     up.add_argument("--aws-fault-seed", type=int, default=None, help="seed of the AWS faults' dice")
     up.add_argument(
@@ -114,6 +122,7 @@ def _up(arguments: argparse.Namespace) -> int:
     from local.aws_faults.injector import FaultRates
     from local.stack import LocalStack, UpOptions
 
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 <pid>`: every thread's stack, to stderr
     logging.basicConfig(level=arguments.log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     for noisy in ("botocore", "boto3", "urllib3", "werkzeug"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -136,6 +145,7 @@ def _up(arguments: argparse.Namespace) -> int:
         ),
         aws_fault_seed=arguments.aws_fault_seed,
         failed_message_visible_after_s=arguments.failed_message_visible_after,
+        function_time_budget_s=arguments.function_time_budget,
     )
     stack = LocalStack(options)
     started = time.perf_counter()

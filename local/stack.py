@@ -70,10 +70,11 @@ class UpOptions:
     poll_interval_s: float = 0.2
     parameter_overrides: dict[str, str] = field(default_factory=dict)
     template_path: Path = TEMPLATE_PATH
-    # AWS faults in the functions' calls and deliveries (all 0: none); compressed time for failed queue messages.
+    # AWS faults in the functions' calls and deliveries (all 0: none); compressed time (failed messages, budgets).
     aws_fault_rates: FaultRates = field(default_factory=FaultRates)
     aws_fault_seed: int | None = None
     failed_message_visible_after_s: int | None = None
+    function_time_budget_s: float | None = None
 
 
 def function_specs(deployment: Deployment) -> dict[str, FunctionSpec]:
@@ -172,7 +173,8 @@ class LocalStack:
         layer_dirs = tuple(translation.layer_dirs) or LAYER_DIRS
         roles = {lid: spec.role_arn for lid, spec in specs.items()}
         self.iam = iam = enforce_roles(roles, self.options.region, ACCOUNT_ID, self._admin_client)
-        self.registry = HandlerRegistry(specs, layer_dirs, iam.acting_as, self.aws_faults.invocation)
+        budget = self.options.function_time_budget_s
+        self.registry = HandlerRegistry(specs, layer_dirs, iam.acting_as, self.aws_faults.invocation, budget)
         opensolar_url, opensolar_credentials = self._opensolar()
         webhook_secret = self._store_opensolar_secret(deployment, opensolar_credentials)
         apis = http_api_specs(deployment.emulated, deployment.resources)
@@ -320,12 +322,8 @@ class LocalStack:
     def _start_pollers(self, sources: dict[str, EventSourceSpec], specs: dict[str, FunctionSpec]) -> None:
         destinations = Destinations(self.client("sqs"), self.client("sns"))
         interval = self.options.poll_interval_s
-        visible_after = self.options.failed_message_visible_after_s
-        queue_options = {
-            "interval_s": interval,
-            "redeliver": self.aws_faults.roll,
-            "failed_visible_after_s": visible_after,
-        }
+        queue_options: dict[str, Any] = {"interval_s": interval, "redeliver": self.aws_faults.roll}
+        queue_options["failed_visible_after_s"] = self.options.failed_message_visible_after_s
         for source in sources.values():
             if not source.enabled or source.function not in specs:
                 logger.warning("%s is disabled or its function has no code: not polled", source.logical_id)

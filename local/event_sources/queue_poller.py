@@ -74,8 +74,8 @@ class QueuePoller:
         failed_visible_after_s: int | None = None,
     ) -> None:
         self.spec = spec
-        # Compressed time (the soak): a failed message is visible again after this many seconds, not after the
-        # queue's visibility timeout (minutes); None keeps SQS's behaviour.
+        # Compressed time (the soak): the messages of an invocation that failed are visible again after this many
+        # seconds, not after the queue's visibility timeout (minutes); None keeps SQS's behaviour.
         self._failed_visible_after_s = failed_visible_after_s
         self._redeliver = redeliver  # ("sqs_twice") → whether SQS hands this message out once more
         self._invoke = invoke
@@ -154,8 +154,8 @@ class QueuePoller:
             self.failed += len(batch)
             self._visible_again(batch)
             return
+        # Reported failures keep the visibility the function gave them (it may have asked them to wait).
         done = [record for record in batch if record["messageId"] not in set(failed)]
-        self._visible_again([record for record in batch if record["messageId"] in set(failed)])
         self.delivered += len(done)
         self.failed += len(batch) - len(done)
         self._deliver_again(done)

@@ -74,7 +74,7 @@ class FunctionSpec:
 class LambdaContext:
     """The attributes and method of the runtime's context object that handlers and Powertools use."""
 
-    def __init__(self, spec: FunctionSpec) -> None:
+    def __init__(self, spec: FunctionSpec, time_budget_s: float | None = None) -> None:
         self.function_name = spec.name
         self.function_version = "$LATEST"
         self.invoked_function_arn = spec.arn
@@ -84,7 +84,8 @@ class LambdaContext:
         self.log_stream_name = f"local/{self.aws_request_id}"
         self.identity = None
         self.client_context = None
-        self._deadline = time.monotonic() + spec.timeout_s
+        budget = spec.timeout_s if time_budget_s is None else min(spec.timeout_s, time_budget_s)
+        self._deadline = time.monotonic() + budget
 
     def get_remaining_time_in_millis(self) -> int:
         """Milliseconds left before the function's configured timeout."""
@@ -104,10 +105,13 @@ class HandlerRegistry:
         layer_dirs: tuple[Path, ...] = LAYER_DIRS,
         identity: Identity = _no_identity,
         scope: InvocationScope = _no_scope,
+        time_budget_s: float | None = None,
     ) -> None:
         self._specs = dict(specs)
         self._identity = identity
         self._scope = scope
+        # Compressed time (the soak): no invocation is given more than this many seconds, whatever its timeout.
+        self._time_budget_s = time_budget_s
         self._by_name = {spec.name: spec.logical_id for spec in specs.values()}
         self._by_name |= {spec.arn: spec.logical_id for spec in specs.values()}
         # Idle "containers" per function: a handler module loaded once per container, handling one event at a time as
@@ -160,7 +164,7 @@ class HandlerRegistry:
             self._identity(spec.logical_id),
             self._scope(spec.logical_id, spec.timeout_s),
         ):
-            return handler(event, LambdaContext(spec))
+            return handler(event, LambdaContext(spec, self._time_budget_s))
 
     def _take(self, spec: FunctionSpec) -> Handler:
         """An idle container's handler, or a new container's when every one is busy (concurrent events scale out)."""
