@@ -21,13 +21,12 @@ from datetime import timedelta
 from aws_lambda_powertools import Logger
 from pynamodb.exceptions import DeleteError, DoesNotExist, GetError, PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
 
 from solar_core import errors
 from solar_core.aws_errors import storage_error
 from solar_core.installations.clock import iso, now
 from solar_core.installations.tables import AuditItem, MarkerItem, order_pk
-from solar_core.transactions import connection
+from solar_core.transactions import idempotent_write
 
 logger = Logger(child=True)
 
@@ -83,7 +82,7 @@ def _complete(order_id: str, kind: str, detail: str, entry: AuditItem | None) ->
             raise storage_error(exc) from exc
         return
     try:
-        with TransactWrite(connection=connection()) as transaction:
+        with idempotent_write() as transaction:
             transaction.update(marker, actions=done)
             # Unconditional: holding the claim makes this run the only one that completes the side effect.
             transaction.save(entry)

@@ -46,7 +46,7 @@ from solar_core.opensolar.tables import (
     link_pk,
 )
 from solar_core.settings import get_settings
-from solar_core.transactions import connection
+from solar_core.transactions import idempotent_write
 
 if TYPE_CHECKING:  # only signatures name them: importing the models module costs every sync's cold start
     from solar_core.installations.models import InstallationRequest
@@ -121,7 +121,7 @@ def add_for_record_set(transaction: TransactWrite, record_set: RecordSet) -> Non
 def ensure_link(link: LinkItem) -> bool:
     """Creates the link (and counts it pending) unless it exists; True when this call created it."""
     try:
-        with TransactWrite(connection=connection()) as transaction:
+        with idempotent_write() as transaction:
             add_to(transaction, link)
     except TransactWriteError as exc:
         codes = cancellation_codes(exc)
@@ -365,7 +365,7 @@ def _transact(
     at: datetime,
 ) -> None:
     try:
-        with TransactWrite(connection=connection()) as transaction:
+        with idempotent_write() as transaction:
             transaction.update(_link(installation_request_id), actions=changes, condition=condition)
             if counters:
                 transaction.update(StatsItem(), actions=counters)
@@ -382,7 +382,7 @@ def write_log(installation_request_id: str, attempt: AttemptRecord) -> None:
     """A log entry and its counters for an attempt that changes no link (e.g. a live read)."""
     at = now()
     try:
-        with TransactWrite(connection=connection()) as transaction:
+        with idempotent_write() as transaction:
             transaction.save(log_item(installation_request_id, attempt, at))
             counters = _attempt_counters(attempt)
             if counters:
