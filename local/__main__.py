@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import logging
 import os
 import signal
@@ -36,6 +37,39 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--parameter", type=_parameter, action="append", default=[], metavar="NAME=VALUE")
     up.add_argument("--log-level", default="INFO")
     up.add_argument("--template", type=Path, default=TEMPLATE_PATH, help="the SAM template to deploy")
+    up.add_argument(
+        "--aws-faults",
+        type=float,
+        default=0.0,
+        metavar="RATE",
+        help="inject AWS faults into what the functions call and receive: throttling, crashes, redeliveries at "
+        "RATE; 5xx, lost answers and timeouts at half of it (default 0: none)",
+    )
+    up.add_argument(
+        "--aws-fault",
+        type=_parameter,
+        action="append",
+        default=[],
+        metavar="KIND=RATE",
+        help="one kind's rate (throttle, server_error, lost_answer, crash, timeout, sqs_twice, stream_again, "
+        "task_answer_lost), over --aws-faults",
+    )
+    up.add_argument(
+        "--function-time-budget",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="compressed time: no invocation gets more than SECONDS (its context's time left), whatever its timeout",
+    )
+    up.add_argument("--aws-fault-seed", type=int, default=None, help="seed of the AWS faults' dice")
+    up.add_argument(
+        "--failed-message-visible-after",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help="compressed time: a queue message whose invocation failed comes back after SECONDS, not after the "
+        "queue's visibility timeout",
+    )
 
     invoke = commands.add_parser(
         "invoke",
@@ -85,8 +119,10 @@ def _opensolar_arguments(command: argparse.ArgumentParser) -> None:
 
 
 def _up(arguments: argparse.Namespace) -> int:
+    from local.aws_faults.injector import FaultRates
     from local.stack import LocalStack, UpOptions
 
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 <pid>`: every thread's stack, to stderr
     logging.basicConfig(level=arguments.log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     for noisy in ("botocore", "boto3", "urllib3", "werkzeug"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -104,6 +140,12 @@ def _up(arguments: argparse.Namespace) -> int:
         poll_interval_s=arguments.poll_interval,
         parameter_overrides=dict(arguments.parameter),
         template_path=arguments.template,
+        aws_fault_rates=FaultRates.scaled(arguments.aws_faults).overridden(
+            {kind: float(rate) for kind, rate in arguments.aws_fault}
+        ),
+        aws_fault_seed=arguments.aws_fault_seed,
+        failed_message_visible_after_s=arguments.failed_message_visible_after,
+        function_time_budget_s=arguments.function_time_budget,
     )
     stack = LocalStack(options)
     started = time.perf_counter()

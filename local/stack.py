@@ -20,6 +20,8 @@ from local.aws.moto_server import ACCOUNT_ID, MotoServer
 from local.aws.readback_server import ReadbackServer
 from local.aws.template import TEMPLATE_PATH
 from local.aws.translate import translate
+from local.aws_faults.injector import FaultRates
+from local.aws_faults.install import faults_for
 from local.event_sources.mappings import EventSourceSpec, event_source_specs
 from local.event_sources.queue_poller import QueuePoller
 from local.event_sources.schedules import Schedule, ScheduleRunner, rule_schedules, scheduler_schedules
@@ -68,6 +70,11 @@ class UpOptions:
     poll_interval_s: float = 0.2
     parameter_overrides: dict[str, str] = field(default_factory=dict)
     template_path: Path = TEMPLATE_PATH
+    # AWS faults in the functions' calls and deliveries (all 0: none); compressed time (failed messages, budgets).
+    aws_fault_rates: FaultRates = field(default_factory=FaultRates)
+    aws_fault_seed: int | None = None
+    failed_message_visible_after_s: int | None = None
+    function_time_budget_s: float | None = None
 
 
 def function_specs(deployment: Deployment) -> dict[str, FunctionSpec]:
@@ -113,7 +120,8 @@ class LocalStack:
         self._clients: dict[str, Any] = {}
         self.deployment: Deployment | None = None
         self.state: dict[str, Any] = {}
-        self._moto = MotoServer(options.moto_port, options.region, self._invoke_by_name)
+        self.aws_faults = faults_for(options.aws_fault_rates, options.aws_fault_seed)
+        self._moto = MotoServer(options.moto_port, options.region, self.aws_faults.losing_answers(self._invoke_by_name))
         self._session: boto3.session.Session | None = None
         self._pollers: list[Poller] = []
         self._http: HttpServer | None = None
@@ -165,7 +173,8 @@ class LocalStack:
         layer_dirs = tuple(translation.layer_dirs) or LAYER_DIRS
         roles = {lid: spec.role_arn for lid, spec in specs.items()}
         self.iam = iam = enforce_roles(roles, self.options.region, ACCOUNT_ID, self._admin_client)
-        self.registry = HandlerRegistry(specs, layer_dirs, iam.acting_as)
+        budget = self.options.function_time_budget_s
+        self.registry = HandlerRegistry(specs, layer_dirs, iam.acting_as, self.aws_faults.invocation, budget)
         opensolar_url, opensolar_credentials = self._opensolar()
         webhook_secret = self._store_opensolar_secret(deployment, opensolar_credentials)
         apis = http_api_specs(deployment.emulated, deployment.resources)
@@ -179,7 +188,7 @@ class LocalStack:
             self._schedule_runner = ScheduleRunner(schedules, self.invoke, self.options.region)
             self._schedule_runner.start()
         api_url = self._start_http(apis, endpoint)
-        self._readback = ReadbackServer(self.options.region)
+        self._readback = ReadbackServer(self.options.region, reports={"/aws-faults": self.aws_faults.as_json})
         readback_url = self._readback.start()
         if api_url:
             self._publish_api_url(translation.template, deployment, api_url)
@@ -211,6 +220,7 @@ class LocalStack:
             "user_pool_id": pool_id_of(next(iter(apis[0].authorizers.values())).issuer) if users else "",
             "user_pool_client_id": next(iter(apis[0].authorizers.values())).audience[0] if users else "",
             "iam_usage_file": str(self.iam_usage_file),
+            "aws_faults_file": str(self.options.state_file.with_name("aws-faults.json")),
             "pid": os.getpid(),
             "startup_seconds": round(time.perf_counter() - started, 2),
         }
@@ -222,6 +232,7 @@ class LocalStack:
         remove_state(self.options.state_file)
         if self.iam is not None:
             self.iam.write(self.iam_usage_file)
+        self.aws_faults.write(self.options.state_file.with_name("aws-faults.json"))
         if self._http is not None:
             self._http.stop()
         if self._readback is not None:
@@ -311,6 +322,8 @@ class LocalStack:
     def _start_pollers(self, sources: dict[str, EventSourceSpec], specs: dict[str, FunctionSpec]) -> None:
         destinations = Destinations(self.client("sqs"), self.client("sns"))
         interval = self.options.poll_interval_s
+        queue_options: dict[str, Any] = {"interval_s": interval, "redeliver": self.aws_faults.roll}
+        queue_options["failed_visible_after_s"] = self.options.failed_message_visible_after_s
         for source in sources.values():
             if not source.enabled or source.function not in specs:
                 logger.warning("%s is disabled or its function has no code: not polled", source.logical_id)
@@ -327,9 +340,10 @@ class LocalStack:
                     destinations=destinations,
                     region=self.options.region,
                     interval_s=interval,
+                    redeliver=self.aws_faults.roll,
                 )
             elif source.kind == "sqs":
-                poller = QueuePoller(source, self.invoke, self.client("sqs"), self.options.region, interval)
+                poller = QueuePoller(source, self.invoke, self.client("sqs"), self.options.region, **queue_options)
             else:
                 logger.warning("%s: %s event sources are not emulated", source.logical_id, source.kind)
                 continue

@@ -41,7 +41,8 @@ def _route_lambda_invocations(invoker: LambdaInvoker) -> None:
             return json.dumps(invoker(function.function_name, event)), False, ""
         except Exception as error:  # Lambda reports any handler error to its caller as a payload
             logger.exception("%s failed", function.function_name)
-            payload = {"errorType": type(error).__name__, "errorMessage": str(error)}
+            error_type = getattr(error, "error_type", None) or type(error).__name__
+            payload = {"errorType": error_type, "errorMessage": str(error)}
             return json.dumps(payload), True, ""
 
     LambdaFunction._invoke_lambda = invoke_in_process  # type: ignore[method-assign]
@@ -120,6 +121,49 @@ def _dynamodb_as_dynamodb_isolates() -> None:
             raise
 
     dynamodb_models.DynamoDBBackend.transact_write_items = all_or_nothing  # type: ignore[method-assign]
+    _transactions_idempotent_by_token(DynamoHandler)
+
+
+def _transactions_idempotent_by_token(handler_class: Any) -> None:
+    """DynamoDB answers a TransactWriteItems whose ClientRequestToken it saw in the last 10 minutes as it answered
+    the first, without applying it again (so botocore resending one whose answer was lost does not fail its own
+    conditions); moto ignores the token. Requests are served one at a time (above), so no lock is needed here."""
+    import time
+
+    transact = handler_class.transact_write_items
+    answered: dict[str, tuple[float, Any]] = {}
+
+    def idempotent(handler: Any) -> Any:
+        token = handler.body.get("ClientRequestToken")
+        if not token:
+            return transact(handler)
+        now = time.monotonic()
+        seen = answered.get(token)
+        if seen is not None and now - seen[0] < 600:
+            return seen[1]
+        result = transact(handler)
+        answered[token] = (now, result)
+        return result
+
+    handler_class.transact_write_items = idempotent
+
+
+def _sqs_served_one_at_a_time() -> None:
+    """SQS applies each request atomically; moto's queue is a plain list that a delete rebuilds, so under threads a
+    message sent or made visible meanwhile can be lost or stay invisible. Requests are served one at a time (no
+    caller here long-polls, so none holds the lock while it waits)."""
+    import threading
+
+    from moto.sqs.responses import SQSResponse
+
+    lock = threading.Lock()
+    serve = SQSResponse.call_action
+
+    def one_at_a_time(handler: SQSResponse) -> Any:
+        with lock:
+            return serve(handler)
+
+    SQSResponse.call_action = one_at_a_time  # type: ignore[method-assign]
 
 
 class MotoServer:
@@ -142,6 +186,7 @@ class MotoServer:
         _without_docker()
         _retry_without_sleeping()
         _dynamodb_as_dynamodb_isolates()
+        _sqs_served_one_at_a_time()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self._requested_port, verbose=False)
         self._server.start()

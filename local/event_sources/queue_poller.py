@@ -7,6 +7,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from local.event_sources.mappings import EventSourceSpec, Invoker, failed_item_ids
@@ -46,6 +47,10 @@ def lambda_record(message: dict[str, Any], source_arn: str, region: str) -> dict
     }
 
 
+def _never(_kind: str) -> bool:
+    return False
+
+
 def _filterable(record: dict[str, Any]) -> dict[str, Any]:
     """Lambda filters SQS messages on the body parsed as JSON when it is JSON."""
     try:
@@ -57,8 +62,22 @@ def _filterable(record: dict[str, Any]) -> dict[str, Any]:
 class QueuePoller:
     """A few worker threads receiving, invoking and deleting; failures stay in the queue until redrive."""
 
-    def __init__(self, spec: EventSourceSpec, invoke: Invoker, sqs: Any, region: str, interval_s: float = 0.2) -> None:
+    def __init__(
+        self,
+        spec: EventSourceSpec,
+        invoke: Invoker,
+        sqs: Any,
+        region: str,
+        *,
+        interval_s: float = 0.2,
+        redeliver: Callable[[str], bool] = _never,
+        failed_visible_after_s: int | None = None,
+    ) -> None:
         self.spec = spec
+        # Compressed time (the soak): the messages of an invocation that failed are visible again after this many
+        # seconds, not after the queue's visibility timeout (minutes); None keeps SQS's behaviour.
+        self._failed_visible_after_s = failed_visible_after_s
+        self._redeliver = redeliver  # ("sqs_twice") → whether SQS hands this message out once more
         self._invoke = invoke
         self._sqs = sqs
         self._region = region
@@ -127,18 +146,47 @@ class QueuePoller:
         except Exception:  # the batch goes back to the queue, as in Lambda
             logger.exception("%s failed on %d message(s)", self.spec.function, len(batch))
             self.failed += len(batch)
+            self._visible_again(batch)
             return
         failed = failed_item_ids(result) if self.spec.report_batch_item_failures else []
         if failed is None:
             logger.error("%s: malformed batchItemFailures, the whole batch is retried", self.spec.function)
             self.failed += len(batch)
+            self._visible_again(batch)
             return
+        # Reported failures keep the visibility the function gave them (it may have asked them to wait).
         done = [record for record in batch if record["messageId"] not in set(failed)]
         self.delivered += len(done)
         self.failed += len(batch) - len(done)
+        self._deliver_again(done)
         for start in range(0, len(done), _MAX_RECEIVE):
             entries = [
                 {"Id": str(n), "ReceiptHandle": record["receiptHandle"]}
                 for n, record in enumerate(done[start : start + _MAX_RECEIVE])
             ]
             self._sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=entries)
+
+    def _visible_again(self, failed: list[dict[str, Any]]) -> None:
+        if self._failed_visible_after_s is None:
+            return
+        for start in range(0, len(failed), _MAX_RECEIVE):
+            entries = [
+                {
+                    "Id": str(n),
+                    "ReceiptHandle": record["receiptHandle"],
+                    "VisibilityTimeout": self._failed_visible_after_s,
+                }
+                for n, record in enumerate(failed[start : start + _MAX_RECEIVE])
+            ]
+            self._sqs.change_message_visibility_batch(QueueUrl=self.queue_url, Entries=entries)
+
+    def _deliver_again(self, done: list[dict[str, Any]]) -> None:
+        """SQS delivers at least once: a message handled (and about to be deleted) may reach a consumer again."""
+        for record in done:
+            if not self._redeliver("sqs_twice"):
+                continue
+            logger.warning("%s: message %s delivered a second time", self.spec.logical_id, record["messageId"])
+            try:
+                self._invoke(self.spec.function, {"Records": [record]})
+            except Exception:  # the first delivery succeeded; its delete below removes the message either way
+                logger.exception("%s failed on the second delivery of %s", self.spec.function, record["messageId"])

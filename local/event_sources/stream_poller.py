@@ -8,6 +8,7 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -51,6 +52,10 @@ def describe_records(records: list[dict[str, Any]]) -> str:
     return ", ".join(described)
 
 
+def _never(_kind: str) -> bool:
+    return False
+
+
 class Destinations:
     """Sends a failure record to an on-failure destination (SQS queue or SNS topic) by ARN."""
 
@@ -88,8 +93,10 @@ class StreamPoller:
         destinations: Destinations,
         region: str,
         interval_s: float = 0.2,
+        redeliver: Callable[[str], bool] = _never,
     ) -> None:
         self.spec = spec
+        self._redeliver = redeliver  # ("stream_again") → whether this successful batch is delivered once more
         self._function = function
         self._invoke = invoke
         self._streams = streams
@@ -165,6 +172,7 @@ class StreamPoller:
             failed_from, function_error = self._invoke_batch(batch)
             if failed_from is None:
                 self.delivered += len(batch)
+                self._deliver_again(batch)
                 continue
             self.delivered += failed_from
             rest = batch[failed_from:]
@@ -178,6 +186,14 @@ class StreamPoller:
                 pending.extendleft([(rest[middle:], attempts + 1), (rest[:middle], attempts + 1)])
             else:
                 pending.appendleft((rest, attempts + 1))
+
+    def _deliver_again(self, batch: list[dict[str, Any]]) -> None:
+        """Lambda reads a stream at least once: a batch that succeeded may be delivered again (a checkpoint lost)."""
+        if not self._redeliver("stream_again"):
+            return
+        logger.warning("%s: %d record(s) delivered again", self.spec.logical_id, len(batch))
+        if self._invoke_batch(batch)[0] is not None:
+            logger.error("%s: the batch failed when delivered again (it had succeeded before)", self.spec.logical_id)
 
     def _invoke_batch(self, batch: list[dict[str, Any]]) -> tuple[int | None, bool]:
         """(index of the first failed record or None, whether the function itself failed)."""

@@ -28,8 +28,31 @@ Handler = Callable[[Any, Any], Any]
 Identity = Callable[[str], AbstractContextManager[None]]
 
 
+# (function logical id, its timeout in seconds) → the context one invocation runs in (the local stack's AWS faults)
+InvocationScope = Callable[[str, int], AbstractContextManager[None]]
+
+
 def _no_identity(_logical_id: str) -> AbstractContextManager[None]:
     return contextlib.nullcontext()
+
+
+def _no_scope(_logical_id: str, _timeout_s: int) -> AbstractContextManager[None]:
+    return contextlib.nullcontext()
+
+
+class ContainerDied(BaseException):
+    """The invocation's container died under it (a crash, a timeout): raised past any `except Exception` in the
+    function's code, as a dying process would not run them. `error_type` is what the runtime reports."""
+
+    error_type = "Runtime.ExitError"
+
+
+class FunctionError(RuntimeError):
+    """What the caller of an invocation sees when its container died: the runtime's error type and message."""
+
+    def __init__(self, error_type: str, message: str) -> None:
+        super().__init__(message)
+        self.error_type = error_type
 
 
 @dataclass(frozen=True)
@@ -51,7 +74,7 @@ class FunctionSpec:
 class LambdaContext:
     """The attributes and method of the runtime's context object that handlers and Powertools use."""
 
-    def __init__(self, spec: FunctionSpec) -> None:
+    def __init__(self, spec: FunctionSpec, time_budget_s: float | None = None) -> None:
         self.function_name = spec.name
         self.function_version = "$LATEST"
         self.invoked_function_arn = spec.arn
@@ -61,7 +84,8 @@ class LambdaContext:
         self.log_stream_name = f"local/{self.aws_request_id}"
         self.identity = None
         self.client_context = None
-        self._deadline = time.monotonic() + spec.timeout_s
+        budget = spec.timeout_s if time_budget_s is None else min(spec.timeout_s, time_budget_s)
+        self._deadline = time.monotonic() + budget
 
     def get_remaining_time_in_millis(self) -> int:
         """Milliseconds left before the function's configured timeout."""
@@ -80,9 +104,14 @@ class HandlerRegistry:
         specs: Mapping[str, FunctionSpec],
         layer_dirs: tuple[Path, ...] = LAYER_DIRS,
         identity: Identity = _no_identity,
+        scope: InvocationScope = _no_scope,
+        time_budget_s: float | None = None,
     ) -> None:
         self._specs = dict(specs)
         self._identity = identity
+        self._scope = scope
+        # Compressed time (the soak): no invocation is given more than this many seconds, whatever its timeout.
+        self._time_budget_s = time_budget_s
         self._by_name = {spec.name: spec.logical_id for spec in specs.values()}
         self._by_name |= {spec.arn: spec.logical_id for spec in specs.values()}
         # Idle "containers" per function: a handler module loaded once per container, handling one event at a time as
@@ -112,19 +141,30 @@ class HandlerRegistry:
         """Run the handler; its result comes back as JSON would (the runtime serialises it), errors propagate."""
         spec = self._specs[logical_id]
         handler = self._take(spec)
+        alive = True
         try:
             result = log_context.run_isolated(self._run, spec, handler, event)
+        except ContainerDied as death:
+            # The container is gone: its module state (clients, caches) is not reused; the next event starts another.
+            alive = False
+            logger.error("%s: %s: %s", logical_id, death.error_type, death)
+            raise FunctionError(death.error_type, f"RequestId: local Error: {death}") from None
         finally:
-            with self._lock:
-                self._idle[spec.logical_id].append(handler)
+            if alive:
+                with self._lock:
+                    self._idle[spec.logical_id].append(handler)
         try:
             return json.loads(json.dumps(result))
         except (TypeError, ValueError) as error:
             raise ResultNotSerializable(f"{logical_id} returned a result that is not JSON: {error}") from error
 
     def _run(self, spec: FunctionSpec, handler: Handler, event: Any) -> Any:
-        with container_caches.of_function(spec.logical_id), self._identity(spec.logical_id):
-            return handler(event, LambdaContext(spec))
+        with (
+            container_caches.of_function(spec.logical_id),
+            self._identity(spec.logical_id),
+            self._scope(spec.logical_id, spec.timeout_s),
+        ):
+            return handler(event, LambdaContext(spec, self._time_budget_s))
 
     def _take(self, spec: FunctionSpec) -> Handler:
         """An idle container's handler, or a new container's when every one is busy (concurrent events scale out)."""

@@ -224,3 +224,22 @@ def test_a_step_that_fails_for_good_is_recorded_as_failed_and_ends_the_execution
     assert state["reason"].startswith("UpstreamRejected: SES refused the request")
     assert "automation_failed" in {entry["action"] for entry in stack.installation_items(order_id, "audit")}
     assert stack.sent_emails(order_id) == []
+
+
+def test_a_claim_left_by_a_dead_attempt_is_taken_over_by_its_executions_retry_and_by_no_one_else(
+    stack: SsrStack, order_id: str
+) -> None:
+    # given an attempt of execution E that claimed the staff notice and died before sending it (no release ran)
+    from solar_core import errors
+    from solar_core.automation import markers
+
+    put_order(order_id)
+    assert markers._claim(order_id, "staff-notice", "E#staff-notice")
+    sent: list[str] = []
+    # when another execution tries the same notice, and then E's retry does
+    with pytest.raises(errors.UpstreamUnavailable):
+        markers.run_once(order_id, "staff-notice", lambda: sent.append("F") or "F", owner="F")
+    assert markers.run_once(order_id, "staff-notice", lambda: sent.append("E") or "E", owner="E")
+    # then only E's retry sent it, at once (no lease to wait out), and it is done for everyone after
+    assert sent == ["E"]
+    assert not markers.run_once(order_id, "staff-notice", lambda: sent.append("G") or "G", owner="G")

@@ -186,7 +186,9 @@ class SyncStack:
             on_failure_arn=None,
             maximum_concurrency=int(SYNC_EVENT["ScalingConfig"]["MaximumConcurrency"]),
         )
-        poller = QueuePoller(spec, lambda _function, event: invoke("opensolar_sync", event), self.sqs, REGION, 0.05)
+        poller = QueuePoller(
+            spec, lambda _function, event: invoke("opensolar_sync", event), self.sqs, REGION, interval_s=0.05
+        )
         poller.start()
         try:
             deadline = time.monotonic() + timeout_s

@@ -3,11 +3,15 @@ events arrive together (a module's state, such as Powertools' resolver, is never
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from local.runtime.handlers import FunctionSpec, HandlerRegistry
+import pytest
+
+from local.runtime.handlers import ContainerDied, FunctionError, FunctionSpec, HandlerRegistry
 
 HANDLER = """
 import threading, time
@@ -62,3 +66,30 @@ def test_events_arriving_together_get_containers_of_their_own_and_a_container_ha
     containers = {result["container"] for result in results}
     again = registry.invoke("ProbeFunction", {"n": 9})
     assert again["container"] in containers
+
+
+def test_a_container_that_died_under_its_event_is_not_used_again_and_its_caller_sees_the_runtimes_error(
+    tmp_path: Path,
+) -> None:
+    # given a function whose first invocation's container dies under it (a crash the code cannot catch)
+    def dying(_logical_id: str, _timeout_s: int) -> contextlib.AbstractContextManager[None]:
+        @contextlib.contextmanager
+        def scope() -> Iterator[None]:
+            yield
+            if not died:
+                died.append(True)
+                raise ContainerDied("Runtime exited with error: exit status 1")
+
+        return scope()
+
+    died: list[bool] = []
+    registry = HandlerRegistry({"ProbeFunction": spec(tmp_path)}, layer_dirs=(), scope=dying)
+    # when it is invoked twice
+    with pytest.raises(FunctionError) as failure:
+        registry.invoke("ProbeFunction", {"n": 1})
+    second = registry.invoke("ProbeFunction", {"n": 2})
+    first_container = registry.invoke("ProbeFunction", {"n": 3})["container"]
+    # then the first caller saw Lambda's error type, and the next events ran in a fresh container, reused from then on
+    assert failure.value.error_type == "Runtime.ExitError"
+    assert second["container"] == first_container
+    assert registry._containers["ProbeFunction"] == 2

@@ -32,6 +32,13 @@ class SoakSize:
     rate_429: float = 0.2
     rate_500: float = 0.1
     rate_timeout: float = 0.05
+    # AWS faults in what the functions call and receive (`up --aws-faults`): throttling, crashes and redeliveries
+    # at this rate, 5xx, lost answers and timeouts at half of it.
+    aws_fault_rate: float = 0.03
+    # The Orders stream comes in few batches (up to 10 records each): at the common rate almost none is delivered
+    # again, so its rate is higher.
+    stream_again_rate: float = 0.25
+    aws_fault_overrides: tuple[str, ...] = ()  # `KIND=RATE`, as `up --aws-fault` takes them
     seed: int = 20261129
 
     def kinds(self) -> list[str]:

@@ -16,7 +16,7 @@ import requests
 from local.scenarios.sample_catalog import COMPATIBILITY_RULES, INSTALLATION_SERVICE, PRODUCTS, WARRANTY_RULES
 from local.scenarios.soak.inputs import STAGE_MAP, WITH_SSR, SoakSize, order_body, webhook_deliveries
 from local.scenarios.soak.report import Observed, Report
-from local.scenarios.soak.stack_client import WORKERS, StackClient
+from local.scenarios.soak.stack_client import RETRIED_STATUSES, RETRIES, WORKERS, StackClient
 from local.scenarios.soak.verify import verify
 
 
@@ -133,12 +133,27 @@ class Soak:
         secret = str(self.stack.state["webhook_secret"])
         url = f"{self.stack.state['api_url']}/opensolar/webhook/"
 
-        def post(body: dict[str, Any]) -> str:
-            answer = requests.post(url, json=body, headers={"X-OpenSolar-Secret": secret}, timeout=60)
-            return str(answer.json().get("status")) if answer.status_code == 200 else f"HTTP {answer.status_code}"
+        def post(body: dict[str, Any]) -> tuple[str, int]:
+            """The answer OpenSolar ends with (it delivers again after a 5xx), and how many attempts failed."""
+            for failed in range(RETRIES + 1):
+                answer = requests.post(url, json=body, headers={"X-OpenSolar-Secret": secret}, timeout=60)
+                if answer.status_code not in RETRIED_STATUSES or failed == RETRIES:
+                    break
+                time.sleep(0.2 * 2**failed)
+            final = str(answer.json().get("status")) if answer.status_code == 200 else f"HTTP {answer.status_code}"
+            return final, failed
 
         with ThreadPoolExecutor(WORKERS) as pool:
-            self.seen.answers = Counter(pool.map(post, bodies))
+            answers = list(pool.map(post, bodies))
+        self.seen.answers = Counter(answer for answer, _ in answers)
+        self.seen.webhook_retries = sum(failed for _, failed in answers)
+        # A unique delivery whose first attempt was stored before the receiver died: OpenSolar's next attempt is
+        # answered "duplicate" (and queued again), so no attempt of it is answered "accepted".
+        accepted = {
+            (b["model_id"], b["event_id"]) for b, (a, _) in zip(bodies, answers, strict=True) if a == "accepted"
+        }
+        retried = {(b["model_id"], b["event_id"]) for b, (_, failed) in zip(bodies, answers, strict=True) if failed}
+        self.seen.stored_then_died = len(retried - accepted)
         self.seen.unique_deliveries = len({(body["model_id"], body["event_id"]) for body in bodies})
         self.stack.wait("every status is as the newest update says", self._statuses_settled, timeout_s=300, every_s=2.0)
 

@@ -52,4 +52,6 @@ class Observed:
     )  # installation request id → status after its newest update
     answers: Counter[str] = field(default_factory=Counter)  # the webhook's answers
     unique_deliveries: int = 0
+    webhook_retries: int = 0  # deliveries made again after a 5xx
+    stored_then_died: int = 0  # unique deliveries answered "duplicate" only, after an attempt that failed
     timings: dict[str, float] = field(default_factory=dict)  # phase → seconds

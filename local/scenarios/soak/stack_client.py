@@ -7,9 +7,11 @@ import json
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import boto3
 import requests
@@ -18,6 +20,8 @@ from local.aws.moto_server import FAKE_CREDENTIALS
 from local.aws.template import ROOT
 
 WORKERS = 4
+RETRIED_STATUSES = (500, 502, 503, 504)  # what a client retries: the API's integration failed, or asked it to
+RETRIES = 5
 
 
 class SoakError(RuntimeError):
@@ -34,9 +38,17 @@ class StackClient:
         self.session.headers["Authorization"] = f"Bearer {state['staff_token']}"
         adapter = requests.adapters.HTTPAdapter(pool_maxsize=WORKERS * 2)
         self.session.mount("http://", adapter)
+        self.retried: Counter[int] = Counter()  # API answers retried, by status
 
     def api(self, method: str, path: str, body: Any = None, expect: Iterable[int] = (200,)) -> Any:
-        answer = self.session.request(method, self.state["api_url"] + path, json=body, timeout=60)
+        """One request as the CRM or an operator makes it: retried (every route the soak uses is idempotent) when the
+        answer is a 5xx, as it is when a function dies under AWS faults."""
+        for attempt in range(RETRIES + 1):
+            answer = self.session.request(method, self.state["api_url"] + path, json=body, timeout=60)
+            if answer.status_code not in RETRIED_STATUSES or attempt == RETRIES:
+                break
+            self.retried[answer.status_code] += 1
+            time.sleep(0.2 * 2**attempt)
         if answer.status_code not in tuple(expect):
             raise SoakError(f"{method} {path} answered {answer.status_code}: {answer.text[:300]}")
         return answer.json() if answer.content else None
@@ -70,8 +82,7 @@ class StackClient:
         token: str | None = None
         while True:
             params = {"limit": "100", **query, **({"next_token": token} if token else {})}
-            answer = self.session.get(f"{self.state['api_url']}/opensolar/projects/", params=params, timeout=60)
-            page = answer.json()
+            page = self.api("GET", "/opensolar/projects/?" + urlencode(params))
             items += page["items"]
             token = page.get("next_token")
             if not token:
@@ -95,6 +106,13 @@ class StackClient:
         """Each order's automation state, from the Installations table."""
         return {item["order_id"]["S"]: item["state"]["S"] for item in self.items("automation")}
 
+    def aws_faults(self) -> dict[str, Any]:
+        """The AWS faults the stack injected so far (nothing when it injects none)."""
+        if not self.state.get("aws_faults_file"):
+            return {}
+        faults: dict[str, Any] = self.sent("aws-faults")
+        return faults
+
     def queue_depth(self, url: str) -> int:
         # Delayed ones too: a message asked to wait comes back as a fresh copy sent with a delay.
         names = [
@@ -105,12 +123,25 @@ class StackClient:
         attributes = self.aws("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
         return sum(int(attributes[name]) for name in names)
 
-    def sent(self, what: str, **params: str) -> list[dict[str, Any]]:
+    def parked_reasons(self, url: str) -> Counter[str]:
+        """A dead-letter queue's messages by the reason they were parked with (`""`: none given: a redrive by SQS or an
+        on-failure destination after retries). Read at the end: each stays invisible for a minute."""
+        reasons: Counter[str] = Counter()
+        sqs = self.aws("sqs")
+        while True:
+            messages = sqs.receive_message(
+                QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=60, MessageAttributeNames=["All"]
+            ).get("Messages", [])
+            if not messages:
+                return reasons
+            for message in messages:
+                reasons[message.get("MessageAttributes", {}).get("parked_reason", {}).get("StringValue", "")] += 1
+
+    def sent(self, what: str, **params: str) -> Any:
         """What SES or SNS really sent (the stack's readback of moto's backends)."""
         answer = requests.get(f"{self.state['readback_url']}/{what}", params=params, timeout=60)
         answer.raise_for_status()
-        sent: list[dict[str, Any]] = answer.json()
-        return sent
+        return answer.json()
 
     def invoke(self, function: str) -> dict[str, Any]:
         """`python -m local invoke <function>` against this stack (the way a schedule is triggered)."""

@@ -77,7 +77,7 @@ def on_order_change(
         automation.mark_running(order_id, execution_name(order_id))
         return ChangeOutcome.STARTED if started is StartResult.STARTED else ChangeOutcome.ALREADY_STARTED
     if was_refunded(new_image, old_image):
-        return note_refund(order_id, new_image)
+        return note_refund(order_id, new_image, sequence_number)
     logger.info("not a transition to won and paid, nor a refund; skipped")
     return ChangeOutcome.IGNORED
 
@@ -89,8 +89,11 @@ def _text(image: dict[str, Any], *path: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def note_refund(order_id: str, new_image: dict[str, Any]) -> ChangeOutcome:
-    """One staff notice, with its audit entry, when the refunded order already has an SSR; nothing is deleted."""
+def note_refund(order_id: str, new_image: dict[str, Any], sequence_number: str = "") -> ChangeOutcome:
+    """One staff notice, with its audit entry, when the refunded order already has an SSR; nothing is deleted.
+
+    The stream record's `sequence_number` owns the notice's claim: the mapping delivers the record again only once the
+    invocation that claimed is over, so that retry takes the claim over."""
     created = records.get_guard(order_id)
     if created is None:
         logger.info("order refunded before any SSR existed; nothing to note")
@@ -105,5 +108,6 @@ def note_refund(order_id: str, new_image: dict[str, Any]) -> ChangeOutcome:
     detail = f"Order refunded after SSR {created.ssr_id} was created; nothing was deleted."
     entry = audit.audit_item(order_id, "order_refunded", detail, created.ssr_id)
     branch_id = _text(new_image, "branch_id")
-    staff.notify_staff(order_id, staff.NoticeKind.ORDER_REFUNDED, notice, branch_id, entry=entry)
+    owner = f"stream-{sequence_number}" if sequence_number else None
+    staff.notify_staff(order_id, staff.NoticeKind.ORDER_REFUNDED, notice, branch_id, entry=entry, owner=owner)
     return ChangeOutcome.REFUND_NOTED

@@ -6,7 +6,6 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger
 from pynamodb.exceptions import DeleteError, DoesNotExist, GetError, PutError, TransactWriteError
 from pynamodb.expressions.condition import Condition
-from pynamodb.transactions import TransactWrite
 
 from solar_core import errors
 from solar_core.aws_errors import CONDITION_FAILED_CODES, cancellation_codes, storage_error
@@ -15,7 +14,7 @@ from solar_core.installations.clock import iso, now
 from solar_core.installations.models import Automation, AutomationState
 from solar_core.installations.statuses import AttentionState
 from solar_core.installations.tables import AUTOMATION_SK, AuditItem, AutomationItem, order_pk
-from solar_core.transactions import connection
+from solar_core.transactions import idempotent_write
 
 logger = Logger(child=True)
 
@@ -108,7 +107,7 @@ def record_final(
     """
     item = _final_item(order_id, state, reason, ssr_id, attempt)
     try:
-        with TransactWrite(connection=connection()) as transaction:
+        with idempotent_write() as transaction:
             transaction.save(item, condition=_may_become(state))
             transaction.save(entry, condition=AuditItem.pk.does_not_exist())
     except TransactWriteError as exc:
@@ -150,7 +149,7 @@ def claim_rerun(order_id: str, previous: AutomationItem | None, execution_name: 
     """
     item = _running_item(order_id, execution_name, attempt_of(previous) + 1)
     try:
-        with TransactWrite(connection=connection()) as transaction:
+        with idempotent_write() as transaction:
             transaction.save(item, condition=_unchanged_since(previous))
             transaction.save(entry, condition=AuditItem.pk.does_not_exist())
     except TransactWriteError as exc:

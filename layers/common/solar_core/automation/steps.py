@@ -136,7 +136,14 @@ def flag_order(step: FlagInput) -> StepResult:
     reasons = step.reasons[:MAX_REASONS] or ["The equipment check failed."]
     orders.append_order_note(step.order_id, flag_note(reasons))
     notice = order_flagged_notice(order_number=step.order_number, first_name=step.first_name, reasons=reasons)
-    staff.notify_staff(step.order_id, staff.NoticeKind.ORDER_FLAGGED, notice, step.branch_id, attempt=step.attempt)
+    staff.notify_staff(
+        step.order_id,
+        staff.NoticeKind.ORDER_FLAGGED,
+        notice,
+        step.branch_id,
+        attempt=step.attempt,
+        owner=step.execution,
+    )
     entry = audit.audit_item(step.order_id, "order_flagged", "; ".join(reasons), attempt=step.attempt)
     first = automation.record_final(
         step.order_id, AutomationState.FLAGGED, entry, reason="; ".join(reasons), attempt=step.attempt
@@ -227,7 +234,7 @@ def send_confirmation(step: ConfirmationInput) -> StepResult:
         portal_username=portal.portal_username(customer),
     )
     entry = audit.audit_item(step.order_id, "confirmation_sent", f"Order confirmation for {step.ssr_id} emailed.")
-    outcome = confirmation.send_confirmation(step.order_id, customer.email, email, entry=entry)
+    outcome = confirmation.send_confirmation(step.order_id, customer.email, email, entry=entry, owner=step.execution)
     return StepResult({"email": outcome.value}, outcome is confirmation.EmailOutcome.SENT)
 
 
@@ -245,7 +252,9 @@ def _stored_confirmation(ssr_id: str) -> ConfirmationContent:
 def notify_staff(step: StaffNoticeInput) -> StepResult:
     notice = ssr_created_notice(order_number=step.order_number, first_name=step.first_name, records=step)
     entry = audit.audit_item(step.order_id, "staff_notified", f"Staff told about {step.ssr_id}.", step.ssr_id)
-    published = staff.notify_staff(step.order_id, staff.NoticeKind.SSR_CREATED, notice, step.branch_id, entry=entry)
+    published = staff.notify_staff(
+        step.order_id, staff.NoticeKind.SSR_CREATED, notice, step.branch_id, entry=entry, owner=step.execution
+    )
     return StepResult({"staff_notice": "published"}, published)
 
 
@@ -257,6 +266,7 @@ def queue_sync(step: SyncInput) -> StepResult:
         installation_request_id=step.installation_request_id,
         system_type=step.system_type,
         entry=audit.audit_item(step.order_id, "sync_queued", detail, step.ssr_id),
+        owner=step.execution,
     )
     return StepResult({"sync": outcome.value}, outcome is sync_request.SyncOutcome.QUEUED)
 

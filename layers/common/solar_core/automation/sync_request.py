@@ -34,6 +34,7 @@ def queue_sync(
     installation_request_id: str,
     system_type: SystemType,
     entry: AuditItem,
+    owner: str | None = None,
     sqs: Any | None = None,
 ) -> SyncOutcome:
     """Queues `{"installation_request_id", "ssr_id", "order_id", "reason": "created"}` when auto-sync is on.
@@ -48,7 +49,7 @@ def queue_sync(
     request = SyncRequest(
         installation_request_id=installation_request_id, ssr_id=ssr_id, order_id=order_id, reason=SyncReason.CREATED
     )
-    if markers.run_once(order_id, MARKER, lambda: messages.send(request, sqs), entry):
+    if markers.run_once(order_id, MARKER, lambda: messages.send(request, sqs), entry, owner):
         logger.info("OpenSolar sync queued", extra={"installation_request_id": installation_request_id})
         return SyncOutcome.QUEUED
     return SyncOutcome.ALREADY_QUEUED

@@ -44,7 +44,7 @@ from solar_core.catalog.models import (
 )
 from solar_core.catalog.records import upsert, utc_now
 from solar_core.settings import get_settings
-from solar_core.transactions import connection
+from solar_core.transactions import idempotent_write
 
 RULES_PARTITION = "COMPATIBILITY_RULE"
 WARRANTY_RULES_PARTITION = "WARRANTY_RULE"
@@ -323,7 +323,7 @@ def _sorted_warranty_rules(records: Iterable[_WarrantyRuleRecord]) -> list[Warra
 @contextmanager
 def _rules_change() -> Iterator[TransactWrite]:
     """A transaction for a rule write that also gives the rules a new version token (the write goes in first)."""
-    with TransactWrite(connection=connection()) as transaction:
+    with idempotent_write() as transaction:
         yield transaction
         version = _RulesVersionRecord(*RULES_VERSION_KEY, token=uuid.uuid4().hex, updated_at=utc_now())
         transaction.save(version)

@@ -42,7 +42,7 @@ from solar_core.installations.tables import (
     ssr_pk,
 )
 from solar_core.orders.models import Address
-from solar_core.transactions import connection
+from solar_core.transactions import idempotent_write
 
 # DynamoDB's transaction limit is 100 items: guard, SSR, installation request and one audit entry, plus the two
 # items the workflow adds (the installation request's OpenSolar link and its counter), leave 94.
@@ -165,7 +165,7 @@ def write_record_set(record_set: RecordSet, *, also: AlsoWrite | None = None) ->
     )
     audit = record_set.audit
     try:
-        with TransactWrite(connection=connection()) as transaction:
+        with idempotent_write() as transaction:
             transaction.save(guard, condition=OrderGuardItem.pk.does_not_exist())
             transaction.save(_ssr_item(record_set), condition=SsrItem.pk.does_not_exist())
             transaction.save(_installation_request_item(record_set))

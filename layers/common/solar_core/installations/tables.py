@@ -130,6 +130,7 @@ class AuditItem(InstallationItem, discriminator="audit"):
 class MarkerItem(InstallationItem, discriminator="marker"):
     status = UnicodeAttribute()
     claimed_at = UnicodeAttribute()
+    claimed_by = UnicodeAttribute(null=True)
     completed_at = UnicodeAttribute(null=True)
     detail = UnicodeAttribute(null=True)
 

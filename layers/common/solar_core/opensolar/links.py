@@ -46,7 +46,7 @@ from solar_core.opensolar.tables import (
     link_pk,
 )
 from solar_core.settings import get_settings
-from solar_core.transactions import connection
+from solar_core.transactions import idempotent_write
 
 if TYPE_CHECKING:  # only signatures name them: importing the models module costs every sync's cold start
     from solar_core.installations.models import InstallationRequest
@@ -121,7 +121,7 @@ def add_for_record_set(transaction: TransactWrite, record_set: RecordSet) -> Non
 def ensure_link(link: LinkItem) -> bool:
     """Creates the link (and counts it pending) unless it exists; True when this call created it."""
     try:
-        with TransactWrite(connection=connection()) as transaction:
+        with idempotent_write() as transaction:
             add_to(transaction, link)
     except TransactWriteError as exc:
         codes = cancellation_codes(exc)
@@ -203,12 +203,18 @@ def take_lease(installation_request_id: str, *, duration: timedelta, creating: b
         held = item_at_failure(exc)
         if not held:
             raise LinkMissing(f"No OpenSolar link for installation request {installation_request_id}.") from exc
-        until = datetime.fromisoformat(held["lease_until"]["S"].replace("Z", "+00:00"))
-        wait = max(1.0, (until - taken_at).total_seconds())
-        raise LeaseHeld("Another sync of this installation request is running.", retry_after_s=wait) from exc
+        if held.get("lease_owner", {}).get("S") != owner:
+            until = datetime.fromisoformat(held["lease_until"]["S"].replace("Z", "+00:00"))
+            wait = max(1.0, (until - taken_at).total_seconds())
+            raise LeaseHeld("Another sync of this installation request is running.", retry_after_s=wait) from exc
+        # Our own update, applied before its answer was lost and botocore sent it again: the lease is ours. The link
+        # read back carries our create mark, so the sync looks the identifier up before creating (the safe way).
+        attributes = held
     except BotoCoreError as exc:
         raise upstream_error(exc, "DynamoDB") from exc
-    link = IntegrationItem.from_raw_data(answer["Attributes"])
+    else:
+        attributes = answer["Attributes"]
+    link = IntegrationItem.from_raw_data(attributes)
     assert isinstance(link, LinkItem)
     return Lease(installation_request_id, owner, link, taken_at)
 
@@ -359,7 +365,7 @@ def _transact(
     at: datetime,
 ) -> None:
     try:
-        with TransactWrite(connection=connection()) as transaction:
+        with idempotent_write() as transaction:
             transaction.update(_link(installation_request_id), actions=changes, condition=condition)
             if counters:
                 transaction.update(StatsItem(), actions=counters)
@@ -376,7 +382,7 @@ def write_log(installation_request_id: str, attempt: AttemptRecord) -> None:
     """A log entry and its counters for an attempt that changes no link (e.g. a live read)."""
     at = now()
     try:
-        with TransactWrite(connection=connection()) as transaction:
+        with idempotent_write() as transaction:
             transaction.save(log_item(installation_request_id, attempt, at))
             counters = _attempt_counters(attempt)
             if counters:

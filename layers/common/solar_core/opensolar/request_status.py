@@ -14,14 +14,13 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
 from solar_core import errors
 from solar_core.aws_errors import CONDITION_FAILED_CODES, cancellation_codes, storage_error
 from solar_core.installations.statuses import InstallationStatus
 from solar_core.installations.tables import AuditItem, InstallationRequestItem, ssr_pk
 from solar_core.opensolar.tables import LINK_SK, LinkItem, link_pk
-from solar_core.transactions import connection
+from solar_core.transactions import idempotent_write
 
 PENDING, SCHEDULED, IN_PROGRESS, COMPLETED, CANCELLED = (
     InstallationStatus.PENDING,
@@ -89,7 +88,7 @@ def save(change: RequestChange, *, at: str) -> None:
     key = InstallationRequestItem(pk=ssr_pk(request.ssr_id), sk=f"IR#{request.installation_request_id}")
     first_extra = int(bool(request_actions)) + int(bool(link_actions)) + len(change.audit)
     try:
-        with TransactWrite(connection=connection()) as transaction:
+        with idempotent_write() as transaction:
             if request_actions:
                 request_actions.append(InstallationRequestItem.updated_at.set(at))
                 expected = InstallationRequestItem.status == request.status

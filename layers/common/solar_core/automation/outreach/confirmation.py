@@ -48,17 +48,24 @@ def _send(recipient: str, email: Email, ses: Any) -> str:
 
 
 def send_confirmation(
-    order_id: str, recipient: str | None, email: Email, *, entry: AuditItem, ses: Any | None = None
+    order_id: str,
+    recipient: str | None,
+    email: Email,
+    *,
+    entry: AuditItem,
+    owner: str | None = None,
+    ses: Any | None = None,
 ) -> EmailOutcome:
     """Sends `email` to `recipient` unless it was already sent for the order; no address → nothing to send.
 
-    `entry` is the audit entry written together with the record that the email went out.
+    `entry` is the audit entry written together with the record that the email went out; `owner` names the
+    workflow execution sending it (its retry after a crash takes the claim over).
     """
     if not recipient:
         logger.info("no email address on the order; confirmation not sent")
         return EmailOutcome.NO_ADDRESS
     sender = ses or client("sesv2")
-    sent_now = markers.run_once(order_id, MARKER, lambda: _send(recipient, email, sender), entry)
+    sent_now = markers.run_once(order_id, MARKER, lambda: _send(recipient, email, sender), entry, owner)
     if sent_now:
         logger.info("confirmation sent", extra={"recipient": mask_email(recipient)})
         return EmailOutcome.SENT

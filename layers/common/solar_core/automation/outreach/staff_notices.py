@@ -48,16 +48,18 @@ def notify_staff(
     *,
     entry: AuditItem | None = None,
     attempt: int = 1,
+    owner: str | None = None,
     sns: Any | None = None,
 ) -> bool:
     """Publishes the notice unless this kind was already published for the order's automation `attempt`; True when
     published now (a staff re-run that flags the order again tells staff again).
 
-    `entry`, when given, is the audit entry written together with the record that the notice went out.
+    `entry`, when given, is the audit entry written together with the record that the notice went out; `owner`
+    names who publishes it (a workflow execution, a stream record), whose retry after a crash takes the claim over.
     """
     publisher = sns or client("sns")
     once_per = kind.value if attempt <= 1 else f"{kind.value}#r{attempt}"
-    published = markers.run_once(order_id, once_per, lambda: _publish(notice, branch_id, publisher), entry)
+    published = markers.run_once(order_id, once_per, lambda: _publish(notice, branch_id, publisher), entry, owner)
     if published:
         logger.info("staff notified", extra={"notice": kind.value, "branch": branch_id or UNASSIGNED_BRANCH})
     return published

@@ -9,6 +9,7 @@ idempotent), so no delivery waits for nothing.
 from __future__ import annotations
 
 import math
+import uuid
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -42,6 +43,8 @@ def delivery_pk(event_key: str) -> str:
 def receive(change: InboundChange, raw_body: str, received_at: datetime) -> Receipt:
     """Stores the delivery unless it was stored before, and queues what needs processing (at most 2 AWS calls)."""
     status = RECEIVED if change.acted_on else IGNORED
+    # Tells this request's own write from an earlier delivery's when botocore resends a put whose answer was lost.
+    receipt_id = uuid.uuid4().hex
     item: dict[str, Any] = {
         "pk": {"S": delivery_pk(change.event_key)},
         "sk": {"S": DELIVERY_SK},
@@ -55,6 +58,7 @@ def receive(change: InboundChange, raw_body: str, received_at: datetime) -> Rece
         "occurred_at": {"S": iso(change.occurred_at)},
         "payload": {"S": raw_body},
         "expires_at": {"N": str(math.floor((received_at + RETENTION).timestamp()))},
+        "receipt_id": {"S": receipt_id},
     }
     if change.project_id is not None:
         item["project_ref"] = {"N": str(change.project_id)}
@@ -71,9 +75,11 @@ def receive(change: InboundChange, raw_body: str, received_at: datetime) -> Rece
         if error_code(exc) not in CONDITION_FAILED_CODES:
             raise upstream_error(exc, "DynamoDB") from exc
         stored = item_at_failure(exc)
-        if stored.get("webhook_status", {}).get("S") == RECEIVED:
-            enqueue(change)  # stored before, maybe never queued: processing it twice changes nothing
-        return Receipt.DUPLICATE
+        if stored.get("receipt_id", {}).get("S") != receipt_id:
+            if stored.get("webhook_status", {}).get("S") == RECEIVED:
+                enqueue(change)  # stored before, maybe never queued: processing it twice changes nothing
+            return Receipt.DUPLICATE
+        # Our own put, applied before its answer was lost: this is the first delivery.
     except BotoCoreError as exc:
         raise upstream_error(exc, "DynamoDB") from exc
     if status == IGNORED:

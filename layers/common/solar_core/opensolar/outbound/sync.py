@@ -116,7 +116,9 @@ def sync_installation_request(request: SyncRequest, delivery: Delivery, context:
         return Done("The OpenSolar integration is not active; nothing was sent.")
     if request.automatic and not config.auto_sync_enabled:
         return Done("Auto-sync is off; the installation request waits for a manual sync.")
-    lease_time = timedelta(seconds=delivery.time_left_s + 30)
+    # The lease outlives the invocation by one API timeout: a request sent just before the function's end may still
+    # be applied by OpenSolar until then.
+    lease_time = timedelta(seconds=delivery.time_left_s + config.api_timeout_s)
     try:
         lease = _lease(request.installation_request_id, lease_time)
     except links.LeaseHeld as held:
