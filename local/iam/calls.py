@@ -100,7 +100,6 @@ _AUTHORIZED_AS = {
 
 
 def _sqs(operation: str, params: Mapping[str, Any], place: Place) -> list[tuple[str, str]]:
-    operation = _AUTHORIZED_AS.get(operation, operation)
     if "QueueUrl" in params:
         *_, account, name = params["QueueUrl"].rstrip("/").split("/")
         return [(operation, arn("sqs", "queue", Place(place.region, account, place.secret_arns), QueueName=name))]
@@ -112,7 +111,7 @@ def _sqs(operation: str, params: Mapping[str, Any], place: Place) -> list[tuple[
 def _by_arn_parameter(*names: str) -> Callable[[str, Mapping[str, Any], Place], list[tuple[str, str]]]:
     def needs(operation: str, params: Mapping[str, Any], place: Place) -> list[tuple[str, str]]:
         given = [params[name] for name in names if params.get(name)]
-        return [(_AUTHORIZED_AS.get(operation, operation), given[0] if given else "*")]
+        return [(operation, given[0] if given else "*")]
 
     return needs
 
@@ -166,5 +165,5 @@ def needs(service: str, operation: str, params: Mapping[str, Any], place: Place)
     context: tuple[tuple[str, str], ...] = ()
     if prefix == "ses" and params.get("FromEmailAddress"):
         context = (("ses:FromAddress", str(params["FromEmailAddress"])),)
-    resolved = resolve(operation, params, place)
+    resolved = resolve(_AUTHORIZED_AS.get(operation, operation), params, place)
     return [Need(iam_action(prefix, action), resource, context) for action, resource in resolved]

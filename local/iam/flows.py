@@ -91,19 +91,24 @@ def refund(demo: DemoContext) -> None:
     )
 
 
+def leave_a_dead_execution(dynamodb: Any, stack: dict[str, Any], order_id: str, execution_name: str) -> None:
+    """What a Lambda timeout mid-workflow leaves behind: the order's automation says running, no such execution runs
+    (written with the stack's admin client, as the workflow would have)."""
+    dynamodb.update_item(
+        TableName=stack["resources"]["InstallationsTable"],
+        Key={"pk": {"S": f"ORDER#{order_id}"}, "sk": {"S": "AUTOMATION"}},
+        UpdateExpression="SET #state = :running, execution_name = :ghost",
+        ExpressionAttributeNames={"#state": "state"},
+        ExpressionAttributeValues={":running": {"S": "running"}, ":ghost": {"S": execution_name}},
+    )
+
+
 def rerun_after_a_dead_execution(demo: DemoContext) -> None:
     """An automation recorded as running whose execution died unrecorded: the re-run asks Step Functions first."""
     heading("IAM check (d): a re-run after an execution that died without recording its outcome")
     put_order(demo, sample_order(GHOST_ORDER, [order_line(INSTALLATION_SERVICE_ID)]))
     wait_for_automation(demo, GHOST_ORDER)
-    # What a Lambda timeout mid-workflow leaves behind: the state says running, no such execution runs.
-    demo.aws("dynamodb").update_item(
-        TableName=demo.stack["resources"]["InstallationsTable"],
-        Key={"pk": {"S": f"ORDER#{GHOST_ORDER}"}, "sk": {"S": "AUTOMATION"}},
-        UpdateExpression="SET #state = :running, execution_name = :ghost",
-        ExpressionAttributeNames={"#state": "state"},
-        ExpressionAttributeValues={":running": {"S": "running"}, ":ghost": {"S": f"{GHOST_ORDER}-never-ran"}},
-    )
+    leave_a_dead_execution(demo.aws("dynamodb"), demo.stack, GHOST_ORDER, f"{GHOST_ORDER}-never-ran")
     demo.api.call(
         "POST", f"/orders/{GHOST_ORDER}/automation/rerun", expect=202, why="the dead execution blocks nothing"
     )

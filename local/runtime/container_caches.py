@@ -48,10 +48,14 @@ class PerFunctionCache:
 
 _split: set[str] = set()
 _split_lock = threading.Lock()
+_modules_seen = [0]  # len(sys.modules) at the last look: an invocation that imported nothing costs one comparison
 
 
 def split_layer_caches() -> None:
-    """Split the caches of every layer module imported so far (cheap when none is new)."""
+    """Split the caches of every layer module imported so far (nothing to do when no module was imported since)."""
+    if len(sys.modules) == _modules_seen[0]:
+        return
+    _modules_seen[0] = len(sys.modules)
     names = [name for name in list(sys.modules) if name.split(".", 1)[0] == LAYER_PACKAGE and name not in _split]
     if not names:
         return

@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from local.aws.moto_server import FAKE_CREDENTIALS
+from local.iam.flows import leave_a_dead_execution
 from local.iam.template_copy import without_action
 from local.scenarios.sample_catalog import INSTALLATION_SERVICE_ID, order_line, sample_order
 from local.stack_process import StackProcess
@@ -51,14 +52,8 @@ def test_a_rerun_that_must_ask_step_functions_fails_naming_the_action(stack_with
     assert _api(state, "PUT", f"/orders/{ORDER}", sample_order(ORDER, [order_line(INSTALLATION_SERVICE_ID)])).ok
     assert _automation(state, ORDER)["state"] in ("skipped", "flagged")  # flagged: this stack has no catalog
     session = boto3.session.Session(region_name=state["region"], **{k.lower(): v for k, v in FAKE_CREDENTIALS.items()})
-    # What a workflow that died mid-way leaves behind: recorded as running, no such execution runs.
-    session.client("dynamodb", endpoint_url=state["aws_endpoint_url"]).update_item(
-        TableName=state["resources"]["InstallationsTable"],
-        Key={"pk": {"S": f"ORDER#{ORDER}"}, "sk": {"S": "AUTOMATION"}},
-        UpdateExpression="SET #s = :running, execution_name = :ghost",
-        ExpressionAttributeNames={"#s": "state"},
-        ExpressionAttributeValues={":running": {"S": "running"}, ":ghost": {"S": f"{ORDER}-ghost"}},
-    )
+    dynamodb = session.client("dynamodb", endpoint_url=state["aws_endpoint_url"])
+    leave_a_dead_execution(dynamodb, state, ORDER, f"{ORDER}-ghost")
 
     answer = _api(state, "POST", f"/orders/{ORDER}/automation/rerun")
 
